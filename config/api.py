@@ -1,0 +1,37 @@
+"""The JSON API at /api/v1/: one NinjaAPI, each context adds its router.
+
+Errors are ``application/problem+json`` (RFC 9457) in the request's language; see
+``yingshang.web.problems``.
+"""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from yingshang.files.api import router as files_router
+from yingshang.identity.api import router as identity_router
+from yingshang.kernel.api import router as kernel_router
+from yingshang.notifications.api import router as notifications_router
+from yingshang.ops.api import router as ops_router
+from yingshang.web.problems import StrictJSONParser, install_problem_handlers
+
+api = NinjaAPI(
+    title="Yingshang API",
+    version="1.0.0",
+    description=(
+        "The platform's JSON API. Sign in with an API token (`Authorization: Bearer ...`) or a "
+        "browser session. Errors are RFC 9457 problem documents in the request's language "
+        "(`Accept-Language: zh-hans` by default, `en`)."
+    ),
+    urls_namespace="api",
+    parser=StrictJSONParser(),
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+install_problem_handlers(api)
+
+api.add_router("/system", ops_router)
+api.add_router("/kernel", kernel_router)
+api.add_router("/identity", identity_router)
+api.add_router("/files", files_router)
+api.add_router("/notifications", notifications_router)

@@ -1,0 +1,261 @@
+"""Settings for the whole platform, driven by the environment.
+
+Every variable read here is listed in README.md ("Configuration"). Nothing secret lives in
+this file: the secret key and the platform's signing keys come from the environment or from
+files created at first set-up under ``var/keys/`` with owner-only permissions.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONCE, NONE, SELF
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+PRODUCTION = env_bool("YINGSHANG_PRODUCTION")
+DEBUG = env_bool("YINGSHANG_DEBUG", default=not PRODUCTION)
+TESTING = env_bool("YINGSHANG_TESTING") or "pytest" in sys.modules
+
+VAR_DIR = Path(os.environ.get("YINGSHANG_VAR_DIR", BASE_DIR / "var")).resolve()
+KEYS_DIR = Path(os.environ.get("YINGSHANG_KEYS_DIR", VAR_DIR / "keys")).resolve()
+
+
+def _secret_key() -> str:
+    """The Django secret key: from the environment, else a file made once with mode 0600."""
+    from_env = os.environ.get("YINGSHANG_SECRET_KEY")
+    if from_env:
+        return from_env
+    path = KEYS_DIR / "django-secret-key"
+    if not path.exists():
+        KEYS_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(64))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+
+ALLOWED_HOSTS = [h for h in os.environ.get("YINGSHANG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("YINGSHANG_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
+if DEBUG or TESTING:
+    ALLOWED_HOSTS += ["testserver"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "template_partials",
+    "csp",
+    "yingshang.kernel",
+    "yingshang.identity",
+    "yingshang.files",
+    "yingshang.notifications",
+    "yingshang.ops",
+    "yingshang.web",
+    "yingshang.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "yingshang.web.middleware.RequestContextMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "yingshang.web.context_processors.platform",
+            ],
+        },
+    }
+]
+
+# Databases: DATABASE_URL selects the server; without it the embedded SQLite file is used.
+DEFAULT_SQLITE = f"sqlite:///{VAR_DIR / 'yingshang.sqlite3'}"
+DATABASE_URL = os.environ.get("DATABASE_URL") or DEFAULT_SQLITE
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=0 if TESTING else 60, conn_health_checks=True)
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so
+    # two processes never deadlock upgrading a read lock; the timeout waits instead of failing.
+    _db["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+    _db["CONN_MAX_AGE"] = 0
+    _db["CONN_HEALTH_CHECKS"] = False
+    if TESTING:
+        _db.setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test.sqlite3")
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "identity.User"
+AUTHENTICATION_BACKENDS = ["yingshang.identity.backends.PasswordBackend"]
+LOGIN_URL = "identity:sign_in"
+LOGIN_REDIRECT_URL = "web:dashboard"
+LOGOUT_REDIRECT_URL = "web:home"
+PASSWORD_HASHERS = (
+    ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if TESTING
+    else [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
+)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Language and time: zh-hans first, English second; store UTC, show Asia/Shanghai.
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "yingshang_language"
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "build" / "static"]
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "media")},
+    },
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or TESTING
+        else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+    },
+}
+if os.environ.get("YINGSHANG_S3_BUCKET"):
+    # S3-compatible object storage for documents and bids (MinIO, Ceph, a cloud bucket).
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["YINGSHANG_S3_BUCKET"],
+            "endpoint_url": os.environ.get("YINGSHANG_S3_ENDPOINT_URL"),
+            "access_key": os.environ.get("YINGSHANG_S3_ACCESS_KEY"),
+            "secret_key": os.environ.get("YINGSHANG_S3_SECRET_KEY"),
+            "region_name": os.environ.get("YINGSHANG_S3_REGION"),
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
+
+# Background work: the tasks API with the database-backed worker (no broker needed).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# E-mail: console in development, SMTP when a host is configured.
+EMAIL_HOST = os.environ.get("YINGSHANG_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("YINGSHANG_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("YINGSHANG_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("YINGSHANG_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("YINGSHANG_EMAIL_TLS")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.locmem.EmailBackend"
+    if TESTING
+    else "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+DEFAULT_FROM_EMAIL = os.environ.get("YINGSHANG_FROM_EMAIL", "noreply@yingshang.invalid")
+
+# Security headers. Content Security Policy: nothing inline without a nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 8 * 3600
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("YINGSHANG_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("YINGSHANG_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Platform settings read by the contexts.
+YINGSHANG = {
+    "SITE_URL": os.environ.get("YINGSHANG_SITE_URL", "http://127.0.0.1:8000"),
+    # Sign-in: lock an account after this many failures in the window.
+    "LOCKOUT_FAILURES": int(os.environ.get("YINGSHANG_LOCKOUT_FAILURES", "5")),
+    "LOCKOUT_MINUTES": int(os.environ.get("YINGSHANG_LOCKOUT_MINUTES", "15")),
+    # Documents: the largest upload and the unpacked-size limits for archives.
+    "MAX_UPLOAD_BYTES": int(os.environ.get("YINGSHANG_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024))),
+    # Notifications: quiet hours (Asia/Shanghai) for messages that are not urgent.
+    "QUIET_HOURS": os.environ.get("YINGSHANG_QUIET_HOURS", "22:00-07:00"),
+    "SMS_OUTBOX_DIR": str(VAR_DIR / "sms"),
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -1,0 +1,21 @@
+"""URL composition root: each context mounts its own urls; the API lives under /api/v1/."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api
+
+urlpatterns = [
+    path("", include("yingshang.web.urls")),
+    path("account/", include("yingshang.identity.urls")),
+    path("files/", include("yingshang.files.urls")),
+    path("inbox/", include("yingshang.notifications.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "yingshang.web.views.bad_request"
+handler403 = "yingshang.web.views.permission_denied"
+handler404 = "yingshang.web.views.page_not_found"
+handler500 = "yingshang.web.views.server_error"

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from yingshang.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+]
