@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -170,7 +171,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING
-        else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
 if os.environ.get("YINGSHANG_S3_BUCKET"):
@@ -257,5 +258,11 @@ YINGSHANG = {
     "QUIET_HOURS": os.environ.get("YINGSHANG_QUIET_HOURS", "22:00-07:00"),
     "SMS_OUTBOX_DIR": str(VAR_DIR / "sms"),
 }
+# Background processes: the chronograph calls each job every tick with the domain time.
+CHRONOGRAPH_INTERVAL_SECONDS = float(os.environ.get("YINGSHANG_CHRONOGRAPH_INTERVAL", "5"))
+CHRONOGRAPH_JOBS: list[str] = []
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

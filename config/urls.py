@@ -4,9 +4,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.api import api
+from yingshang.ops.views import healthz
 
 urlpatterns = [
     path("", include("yingshang.web.urls")),
+    path("healthz", healthz, name="healthz"),
     path("account/", include("yingshang.identity.urls")),
     path("files/", include("yingshang.files.urls")),
     path("inbox/", include("yingshang.notifications.urls")),

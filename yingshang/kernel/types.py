@@ -1,0 +1,41 @@
+"""Pydantic (django-ninja schema) types of the kernel.
+
+``USCC`` is a ``str`` validated and normalised by :func:`yingshang.kernel.identifiers.check_uscc`.
+A bad code becomes a validation error of type ``invalid_uscc`` whose message is the exact
+problem in the request's language, which the API's problem handler puts in ``errors[].message``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
+
+from yingshang.kernel.identifiers import InvalidIdentifier, check_uscc
+
+__all__ = ["USCC"]
+
+
+def _check_uscc(value: str) -> str:
+    try:
+        return check_uscc(value)
+    except InvalidIdentifier as exc:
+        # The message is rendered now, while the request's language is active; ``problem`` and
+        # ``position`` let clients point at the offending character.
+        raise PydanticCustomError(
+            "invalid_uscc",
+            "{message}",
+            {"message": str(exc), "problem": exc.code, "position": exc.position},
+        ) from exc
+
+
+USCC = Annotated[
+    str,
+    AfterValidator(_check_uscc),
+    Field(
+        description="Unified social credit code (统一社会信用代码, GB 32100-2015): 18 characters, "
+        "normalised to upper case.",
+        examples=["914403001922038216"],
+    ),
+]
