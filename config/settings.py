@@ -50,9 +50,7 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 
 ALLOWED_HOSTS = [h for h in os.environ.get("YINGSHANG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [
-    o for o in os.environ.get("YINGSHANG_CSRF_TRUSTED_ORIGINS", "").split(",") if o
-]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("YINGSHANG_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 if DEBUG or TESTING:
     ALLOWED_HOSTS += ["testserver"]
 
@@ -84,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "yingshang.identity.middleware.SecondFactorMiddleware",
     "yingshang.web.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -257,7 +256,11 @@ YINGSHANG = {
     # Notifications: quiet hours (Asia/Shanghai) for messages that are not urgent.
     "QUIET_HOURS": os.environ.get("YINGSHANG_QUIET_HOURS", "22:00-07:00"),
     "SMS_OUTBOX_DIR": str(VAR_DIR / "sms"),
+    # The SMS adapter (dotted path); the default writes JSON lines under SMS_OUTBOX_DIR.
+    "SMS_GATEWAY": os.environ.get("YINGSHANG_SMS_GATEWAY", "yingshang.notifications.gateways.FileSmsGateway"),
 }
+# The domain clock's sandbox (accelerated time for rehearsals) is refused in production unless allowed.
+YINGSHANG_ALLOW_SANDBOX = env_bool("YINGSHANG_ALLOW_SANDBOX")
 # Background processes: the chronograph calls each job every tick with the domain time.
 CHRONOGRAPH_INTERVAL_SECONDS = float(os.environ.get("YINGSHANG_CHRONOGRAPH_INTERVAL", "5"))
 CHRONOGRAPH_JOBS: list[str] = []

@@ -52,8 +52,11 @@ def environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         YINGSHANG_CHRONOGRAPH_INTERVAL="0.5",
         YINGSHANG_LOG_LEVEL="WARNING",
     )
-    subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "yingshang", "setup", "--no-demo"], env=env, cwd=ROOT, check=True,
+    subprocess.run(
+        [sys.executable, "-m", "yingshang", "setup", "--no-demo"],
+        env=env,
+        cwd=ROOT,
+        check=True,
         capture_output=True,
     )
     return env
@@ -62,9 +65,12 @@ def environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 @pytest.fixture
 def served(environment: dict[str, str]) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [sys.executable, "-m", "yingshang", "serve", "--port", str(port), "--no-accounts"],
-        env=environment, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=environment,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         yield process, port
@@ -80,7 +86,7 @@ def wait_for_health(port: int, timeout: float = 60.0) -> dict:
     last: dict = {}
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
                 last = json.loads(response.read())
             if last["worker"]["status"] == "ok" and last["chronograph"]["status"] == "ok":
                 return last
@@ -96,7 +102,7 @@ def test_serve_runs_all_three_and_ctrl_c_stops_them(served: tuple[subprocess.Pop
     assert report["database"] == {"status": "ok", "vendor": "sqlite"}
     kids = children(process.pid)
     assert len(kids) == 3
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:  # noqa: S310
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
         assert response.status == 200
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=30) == 0

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 DIVISION = "620100"
 DEMO_PASSWORD = "Jincheng-demo-2026"  # noqa: S105  (a published demo password, not a secret)
 # The demo's shared TOTP secret for the roles that need a second factor (published, demo only).
-DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJINCHENG2026DEMO"  # noqa: S105
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJINCHENGDEMOKEY7"  # noqa: S105
 
 
 @dataclass(frozen=True)

@@ -6,3 +6,6 @@ class FilesConfig(AppConfig):
     name = "yingshang.files"
     label = "files"
     verbose_name = _("Files")
+
+    def ready(self) -> None:
+        from yingshang.files import checks  # noqa: F401 - registers the system checks

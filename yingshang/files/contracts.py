@@ -9,23 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
-
-
-class PrincipalLike(Protocol):
-    """Who is asking: the shape of ``yingshang.kernel.policy.Principal``."""
-
-    @property
-    def user_id(self) -> int | None: ...
-
-    @property
-    def organisation_id(self) -> int | None: ...
-
-    @property
-    def roles(self) -> frozenset[str]: ...
-
-    @property
-    def is_superuser(self) -> bool: ...
+from typing import Any
 
 
 @dataclass(frozen=True)

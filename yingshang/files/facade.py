@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 from yingshang.files import selectors, services
-from yingshang.files.contracts import DocumentRef, PrincipalLike
+from yingshang.files.contracts import DocumentRef
 from yingshang.files.rules import ALL_TYPES, KINDS, UploadPurpose
 from yingshang.files.rules import register_purpose as _register_purpose
 from yingshang.kernel.errors import NotFound
+from yingshang.kernel.policy import Principal
 
 __all__ = [
     "ALL_TYPES",
@@ -30,25 +31,9 @@ __all__ = [
 ]
 
 
-def store_document(
-    *,
-    principal: PrincipalLike,
-    name: str,
-    stream: IO[bytes] | Any,
-    purpose: str,
-    allowed_types: set[str] | frozenset[str] | None = None,
-    max_bytes: int | None = None,
-) -> DocumentRef:
-    """Check and store an upload. Raises ``TooLarge`` (413), ``UnsupportedMediaType`` (415),
-    ``InvalidInput`` (400); a refused upload leaves nothing stored."""
-    return services.store_document(
-        principal=principal,
-        name=name,
-        stream=stream,
-        purpose=purpose,
-        allowed_types=allowed_types,
-        max_bytes=max_bytes,
-    )
+#: Check and store an upload; refusals raise ``TooLarge`` (413), ``UnsupportedMediaType`` (415)
+#: or ``InvalidInput`` (400) and store nothing. See ``services.store_document``.
+store_document = services.store_document
 
 
 def document(document_id: int) -> DocumentRef:
@@ -56,12 +41,12 @@ def document(document_id: int) -> DocumentRef:
     return services.as_ref(selectors.document_by_id(document_id))
 
 
-def document_for(principal: PrincipalLike, document_id: int) -> DocumentRef:
+def document_for(principal: Principal, document_id: int) -> DocumentRef:
     """The document if ``principal`` may see it, else ``NotFound``."""
     return services.as_ref(selectors.document_for(principal, document_id))
 
 
-def may_view(principal: PrincipalLike, document_id: int) -> bool:
+def may_view(principal: Principal, document_id: int) -> bool:
     try:
         selectors.document_for(principal, document_id)
     except NotFound:
@@ -82,4 +67,3 @@ def open_document(document_id: int) -> IO[bytes]:
 def register_purpose(purpose: UploadPurpose) -> UploadPurpose:
     """Declare an upload purpose (accepted kinds, optional size limit); call from ``AppConfig.ready``."""
     return _register_purpose(purpose)
-

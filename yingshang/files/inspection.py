@@ -40,7 +40,9 @@ from yingshang.files.rules import (
 from yingshang.kernel.text import Text
 
 CHUNK_BYTES = 1024 * 1024
-NESTED_ARCHIVE_EXTENSIONS = frozenset({".zip", ".docx", ".xlsx", ".pptx", ".ofd", ".jar", ".odt", ".ods", ".epub"})
+NESTED_ARCHIVE_EXTENSIONS = frozenset(
+    {".zip", ".docx", ".xlsx", ".pptx", ".ofd", ".jar", ".odt", ".ods", ".epub"}
+)
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -58,6 +60,14 @@ class Refusal(Exception):
 
 def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MiB" if size >= 1024 * 1024 else f"{size} B"
+
+
+def too_large_message(limit: int) -> Text:
+    return Text(
+        zh="文件超过了大小上限 %(limit)s。",
+        en="The file is larger than the limit of %(limit)s.",
+        params={"limit": _mib(limit)},
+    )
 
 
 # --- streaming ---------------------------------------------------------------------------
@@ -101,14 +111,7 @@ def spool(stream: IO[bytes] | Any, *, max_bytes: int, directory: str | None = No
             for chunk in _chunks(stream):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise Refusal(
-                        "too_large",
-                        Text(
-                            zh="文件超过了大小上限 %(limit)s。",
-                            en="The file is larger than the limit of %(limit)s.",
-                            params={"limit": _mib(max_bytes)},
-                        ),
-                    )
+                    raise Refusal("too_large", too_large_message(max_bytes))
                 digest.update(chunk)
                 out.write(chunk)
         if size == 0:
@@ -157,14 +160,20 @@ def _family(path: Path) -> str | None:
 
 
 def _unsupported(name: str, path: Path, allowed: frozenset[str]) -> Refusal:
-    detected = describe_content(path) or Text(zh="无法识别", en="not recognised").render()
+    detected = describe_content(path)
     return Refusal(
         "unsupported",
         Text(
-            zh="“%(name)s”的内容不是可接受的文件类型（检测结果：%(detected)s）。可接受：%(accepted)s。",
-            en="The content of “%(name)s” is not an accepted kind of file (detected: %(detected)s). "
-            "Accepted: %(accepted)s.",
-            params={"name": name, "detected": detected, "accepted": labels(allowed)},
+            zh="“%(name)s”的内容不是可接受的文件类型（检测结果：%(detected_zh)s）。可接受：%(accepted_zh)s。",
+            en="The content of “%(name)s” is not an accepted kind of file (detected: %(detected_en)s). "
+            "Accepted: %(accepted_en)s.",
+            params={
+                "name": name,
+                "detected_zh": detected or "无法识别",
+                "detected_en": detected or "not recognised",
+                "accepted_zh": labels(allowed, "zh"),
+                "accepted_en": labels(allowed, "en"),
+            },
         ),
     )
 
@@ -315,12 +324,16 @@ def _check_entries(archive: zipfile.ZipFile, name: str, budget: _Budget, depth: 
         if info.is_dir() or info.file_size < 4:
             continue
         with archive.open(info) as member:
-            nested = extension_of(info.filename) in NESTED_ARCHIVE_EXTENSIONS or member.read(4) in ZIP_SIGNATURES
+            nested = (
+                extension_of(info.filename) in NESTED_ARCHIVE_EXTENSIONS or member.read(4) in ZIP_SIGNATURES
+            )
         if nested:
             _check_nested(archive, info, name, budget, depth + 1)
 
 
-def _check_nested(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: _Budget, depth: int) -> None:
+def _check_nested(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: _Budget, depth: int
+) -> None:
     if depth > budget.limits.max_depth:
         raise _archive_refusal(
             name,
@@ -349,7 +362,14 @@ def check_archive(path: Path, name: str, limits: ArchiveLimits) -> zipfile.ZipFi
         raise _invalid(KINDS[ZIP], name, "无法读取压缩目录", "its central directory cannot be read") from exc
     try:
         _check_entries(archive, name, _Budget(limits), 0, path.stat().st_size)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        RuntimeError,
+        EOFError,
+        OSError,
+    ) as exc:
         archive.close()
         raise _invalid(KINDS[ZIP], name, "条目无法解压", f"an entry cannot be unpacked ({exc})") from exc
     except BaseException:
@@ -391,9 +411,14 @@ def inspect_file(path: Path, *, name: str, allowed: frozenset[str], limits: Arch
         raise Refusal(
             "unsupported",
             Text(
-                zh="这里不接受%(kind_zh)s。可接受：%(accepted)s。",
-                en="A %(kind_en)s is not accepted here. Accepted: %(accepted)s.",
-                params={"kind_zh": kind.label.zh, "kind_en": kind.label.en, "accepted": labels(allowed)},
+                zh="这里不接受%(kind_zh)s。可接受：%(accepted_zh)s。",
+                en="A %(kind_en)s is not accepted here. Accepted: %(accepted_en)s.",
+                params={
+                    "kind_zh": kind.label.zh,
+                    "kind_en": kind.label.en,
+                    "accepted_zh": labels(allowed, "zh"),
+                    "accepted_en": labels(allowed, "en"),
+                },
             ),
         )
     return kind
@@ -446,4 +471,3 @@ def safe_display_name(name: str, *, max_length: int = 200) -> str:
         extension = extension_of(cleaned)
         cleaned = cleaned[: max_length - len(extension)] + extension
     return cleaned
-

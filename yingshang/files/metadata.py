@@ -99,7 +99,7 @@ def _application(path: Path) -> str | None:
             return None
         raw = archive.read(info)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    root = etree.fromstring(raw, parser=parser)  # noqa: S320 - entities off, no network
+    root = etree.fromstring(raw, parser=parser)
     node = root.find(f"{APP_NS}Application")
     version = root.find(f"{APP_NS}AppVersion")
     name = _text(node.text) if node is not None else None

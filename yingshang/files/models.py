@@ -27,7 +27,9 @@ class Blob(models.Model):
 class Document(models.Model):
     """One upload: who sent it, for what, when, under which name, and what it contained."""
 
-    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="documents", verbose_name=_("content"))
+    blob = models.ForeignKey(
+        Blob, on_delete=models.PROTECT, related_name="documents", verbose_name=_("content")
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -36,9 +38,15 @@ class Document(models.Model):
         related_name="documents",
         verbose_name=_("uploaded by"),
     )
-    # The uploader's organisation (identity.Organisation id), kept as an id so this context
-    # does not depend on the identity schema's migrations.
-    organisation_id = models.PositiveBigIntegerField(_("organisation"), null=True, blank=True, db_index=True)
+    # The organisation the uploader acted for (their active organisation), if any.
+    organisation = models.ForeignKey(
+        "identity.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
     name = models.CharField(_("file name"), max_length=255)
     purpose = models.CharField(_("purpose"), max_length=50, db_index=True)
     media_type = models.CharField(_("media type"), max_length=100)

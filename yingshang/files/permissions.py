@@ -1,52 +1,57 @@
-"""Who may see a document: its uploader, the uploader's organisation, and the overseers.
+"""Who may see a document, and who may upload one.
 
-Centre staff, supervisors and auditors see every document (auditors read-only: nothing here
-writes); superusers too. Everyone else sees what they or their organisation uploaded.
+``view``: the uploader, the uploader's organisation, centre staff, supervisors and auditors (the
+base policy adds superusers, read only). ``upload``: any signed-in user; auditors never (the
+base policy denies read-only roles every write). API tokens need ``files:read`` /
+``files:write``.
 """
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from yingshang.files.contracts import PrincipalLike
 from yingshang.files.models import Document
+from yingshang.kernel.policy import SIGNED_IN, Policy, Principal
 
 OVERSEER_ROLES = frozenset({"centre_staff", "supervisor", "auditor"})
 
 
-class DocumentPolicy:
-    """Answers both "may this principal see this document" and "which documents"."""
+class DocumentPolicy(Policy[Document]):
+    context = "files"
+    read_actions = frozenset({"view"})
+    write_actions = frozenset({"upload"})
+    grants = {"view": OVERSEER_ROLES, "upload": frozenset({SIGNED_IN})}
 
-    def sees_everything(self, principal: PrincipalLike) -> bool:
-        return principal.is_superuser or bool(OVERSEER_ROLES & set(principal.roles))
+    def decide(self, principal: Principal, action: str, obj: Document | None) -> bool:
+        if action == "view" and obj is not None and principal.is_authenticated:
+            if obj.owner_id is not None and obj.owner_id == principal.user_id:
+                return True
+            if principal.organisation_id is not None and obj.organisation_id == principal.organisation_id:
+                return True
+        return super().decide(principal, action, obj)
 
-    def _own(self, principal: PrincipalLike) -> Q:
-        own = Q(owner_id=principal.user_id) if principal.user_id is not None else Q(pk__in=[])
+    def _own(self, principal: Principal) -> Q:
+        own = Q(owner_id=principal.user_id)
         if principal.organisation_id is not None:
             own |= Q(organisation_id=principal.organisation_id)
         return own
 
-    def may_view(self, principal: PrincipalLike, document: Document) -> bool:
-        if principal.user_id is None:
-            return False
-        if self.sees_everything(principal):
-            return True
-        if document.owner_id is not None and document.owner_id == principal.user_id:
-            return True
-        return principal.organisation_id is not None and document.organisation_id == principal.organisation_id
-
-    def visible(self, principal: PrincipalLike, queryset: QuerySet[Document]) -> QuerySet[Document]:
-        if principal.user_id is None:
+    def filter_queryset(self, principal: Principal, queryset: QuerySet[Document]) -> QuerySet[Document]:
+        """The documents ``principal`` may see, filtered in the database (same rule as ``view``)."""
+        if not principal.is_authenticated or not self._scope_ok(principal):
             return queryset.none()
-        if self.sees_everything(principal):
+        if principal.is_superuser or principal.has_any_role(OVERSEER_ROLES):
             return queryset
         return queryset.filter(self._own(principal))
 
-    def own(self, principal: PrincipalLike, queryset: QuerySet[Document]) -> QuerySet[Document]:
+    def own(self, principal: Principal, queryset: QuerySet[Document]) -> QuerySet[Document]:
         """What the principal or their organisation uploaded (the "my documents" list)."""
-        if principal.user_id is None:
+        if not principal.is_authenticated or not self._scope_ok(principal):
             return queryset.none()
         return queryset.filter(self._own(principal))
+
+    def _scope_ok(self, principal: Principal) -> bool:
+        return principal.has_scope(f"{self.context}:read")
 
 
 policy = DocumentPolicy()

@@ -65,11 +65,12 @@ def extension_of(name: str) -> str:
     return "." + base.rsplit(".", 1)[-1].lower()
 
 
-def labels(types: frozenset[str] | set[str]) -> str:
-    """The accepted kinds for a message, in the active language, in a stable order."""
-    return ", ".join(
-        f"{kind.label} ({'/'.join(kind.extensions)})" for code, kind in KINDS.items() if code in types
-    )
+def labels(types: frozenset[str] | set[str], language: str) -> str:
+    """The accepted kinds for a message in ``language`` (``"zh"`` or ``"en"``), in a stable order."""
+    kinds = [kind for code, kind in KINDS.items() if code in types]
+    if language == "zh":
+        return "、".join(f"{kind.label.zh}（{'/'.join(kind.extensions)}）" for kind in kinds)
+    return ", ".join(f"{kind.label.en} ({'/'.join(kind.extensions)})" for kind in kinds)
 
 
 @dataclass(frozen=True)

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from yingshang.files.contracts import PrincipalLike
 from yingshang.files.models import Document
 from yingshang.files.permissions import policy
 from yingshang.kernel.errors import NotFound
+from yingshang.kernel.policy import Principal
 
 
-def visible_documents(principal: PrincipalLike) -> QuerySet[Document]:
-    return policy.visible(principal, Document.objects.select_related("blob"))
+def visible_documents(principal: Principal) -> QuerySet[Document]:
+    return policy.filter_queryset(principal, Document.objects.select_related("blob"))
 
 
-def own_documents(principal: PrincipalLike) -> QuerySet[Document]:
+def own_documents(principal: Principal) -> QuerySet[Document]:
     return policy.own(principal, Document.objects.select_related("blob"))
 
 
-def document_for(principal: PrincipalLike, document_id: int) -> Document:
+def document_for(principal: Principal, document_id: int) -> Document:
     """The document if the principal may see it; otherwise ``NotFound`` (never a hint it exists)."""
     document = Document.objects.select_related("blob").filter(pk=document_id).first()
-    if document is None or not policy.may_view(principal, document):
+    if document is None or not policy.allows(principal, "view", document):
         raise NotFound()
     return document
 

@@ -22,12 +22,14 @@ from django.core.files.storage import Storage, storages
 from django.db import transaction
 
 from yingshang.files import inspection
-from yingshang.files.contracts import DocumentRef, PrincipalLike
+from yingshang.files.contracts import DocumentRef
 from yingshang.files.metadata import extract_metadata
 from yingshang.files.models import Blob, Document
+from yingshang.files.permissions import policy
 from yingshang.files.rules import PURPOSES, ArchiveLimits, UploadPurpose
 from yingshang.kernel import clock
 from yingshang.kernel.errors import Conflict, InvalidInput, TooLarge, UnsupportedMediaType
+from yingshang.kernel.policy import Principal
 from yingshang.kernel.text import Text
 
 logger = logging.getLogger(__name__)
@@ -82,6 +84,18 @@ def size_limit(purpose: UploadPurpose, max_bytes: int | None = None) -> int:
     return int(_setting("MAX_UPLOAD_BYTES", 200 * 1024 * 1024))
 
 
+def largest_size_limit() -> int:
+    """The largest limit any purpose allows: where request bodies stop being read at all."""
+    return max(size_limit(purpose) for purpose in PURPOSES.values())
+
+
+def too_large_for_any_purpose() -> TooLarge:
+    return TooLarge(
+        inspection.too_large_message(largest_size_limit()),
+        code="file_too_large",
+    )
+
+
 def as_ref(document: Document) -> DocumentRef:
     return DocumentRef(
         id=document.pk,
@@ -131,7 +145,9 @@ class _Checked:
     metadata: dict[str, Any]
 
 
-def _check(*, name: str, stream: IO[bytes] | Any, purpose: UploadPurpose, allowed: frozenset[str], limit: int) -> _Checked:
+def _check(
+    *, name: str, stream: IO[bytes] | Any, purpose: UploadPurpose, allowed: frozenset[str], limit: int
+) -> _Checked:
     try:
         spooled = inspection.spool(stream, max_bytes=limit, directory=settings.FILE_UPLOAD_TEMP_DIR)
     except inspection.Refusal as refusal:
@@ -150,7 +166,7 @@ def _check(*, name: str, stream: IO[bytes] | Any, purpose: UploadPurpose, allowe
 
 def store_document(
     *,
-    principal: PrincipalLike,
+    principal: Principal,
     name: str,
     stream: IO[bytes] | Any,
     purpose: str,
@@ -159,11 +175,14 @@ def store_document(
 ) -> DocumentRef:
     """Check and store one upload for ``principal``; refusals raise ``TooLarge`` (413),
     ``UnsupportedMediaType`` (415) or ``InvalidInput`` (400) and store nothing."""
+    policy.require(principal, "upload")
     display_name = inspection.safe_display_name(name)
     if not display_name:
         raise InvalidInput(Text(zh="请给出文件名。", en="The file needs a name."), code="file_name_missing")
     declared = purpose_for(purpose)
-    allowed = frozenset(declared.allowed_types if allowed_types is None else allowed_types & declared.allowed_types)
+    allowed = frozenset(
+        declared.allowed_types if allowed_types is None else allowed_types & declared.allowed_types
+    )
     checked = _check(
         name=display_name,
         stream=stream,

@@ -151,8 +151,7 @@ _ROLE_DESCRIPTIONS: dict[Role, Text] = {
     ),
     Role.ISSUER: Text(
         zh="为投标人出具电子保函，核验与理赔，管理保证金账户。",
-        en="Issues e-guarantees for bidders, verifies and pays claims, and manages deposit "
-        "sub-accounts.",
+        en="Issues e-guarantees for bidders, verifies and pays claims, and manages deposit sub-accounts.",
     ),
 }
 
@@ -210,4 +209,5 @@ def parse_roles(values: Iterable[str]) -> frozenset[Role]:
 
 def roles_needing_second_factor(roles: Iterable[str]) -> frozenset[Role]:
     """Which of ``roles`` require a second factor."""
-    return frozenset(role for role in SECOND_FACTOR_ROLES if role.value in set(roles))
+    held = {str(role) for role in roles}
+    return frozenset(role for role in SECOND_FACTOR_ROLES if role.value in held)

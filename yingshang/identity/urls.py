@@ -1,10 +1,18 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from yingshang.identity import views
 
 app_name = "identity"
 
 urlpatterns = [
-    path("sign-in/", auth_views.LoginView.as_view(template_name="identity/sign_in.html"), name="sign_in"),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="sign_out"),
-    path("", auth_views.PasswordChangeView.as_view(), name="account"),
+    path("", views.account, name="account"),
+    path("sign-in/", views.sign_in, name="sign_in"),
+    path("sign-in/code/", views.sign_in_code, name="sign_in_code"),
+    path("sign-out/", views.sign_out, name="sign_out"),
+    path("two-factor/", views.two_factor, name="two_factor"),
+    path("two-factor/disable/", views.two_factor_disable, name="two_factor_disable"),
+    path("profile/", views.profile, name="profile"),
+    path("organisation/", views.switch_organisation, name="switch_organisation"),
+    path("tokens/", views.create_token, name="create_token"),
+    path("tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
 ]

@@ -58,7 +58,9 @@ class DomainEvent:
     def __init_subclass__(cls, *, abstract: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if not abstract and not cls.__dict__.get("name"):
-            raise TypeError(f"{cls.__qualname__} must set the class attribute name, e.g. 'context.thing.happened'")
+            raise TypeError(
+                f"{cls.__qualname__} must set the class attribute name, e.g. 'context.thing.happened'"
+            )
 
     def payload(self) -> dict[str, Any]:
         """The event's fields as a dict (for task arguments and logs)."""
@@ -103,7 +105,7 @@ def handlers_for(event_type: type[DomainEvent]) -> list[Handler]:
     """The handlers an event of this type reaches: its own, then its base classes' (MRO order)."""
     found: list[Handler] = []
     for klass in event_type.__mro__:
-        for handler in _handlers.get(klass, ()):  # type: ignore[call-overload]
+        for handler in _handlers.get(klass, ()):
             if handler not in found:
                 found.append(handler)
     return found

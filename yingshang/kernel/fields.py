@@ -43,7 +43,7 @@ class USCCFormField(forms.CharField):
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> str:
-        return _normalise(super().to_python(value))  # type: ignore[no-any-return]
+        return str(_normalise(super().to_python(value)))
 
     def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
         attrs = super().widget_attrs(widget)
@@ -51,7 +51,7 @@ class USCCFormField(forms.CharField):
         return attrs
 
 
-class USCCField(models.CharField):  # type: ignore[type-arg]
+class USCCField(models.CharField):
     """A model field holding a normalised, valid 18-character credit code."""
 
     description = _("Unified social credit code")
@@ -70,5 +70,9 @@ class USCCField(models.CharField):  # type: ignore[type-arg]
     def to_python(self, value: Any) -> Any:
         return _normalise(super().to_python(value))
 
-    def formfield(self, **kwargs: Any) -> Any:
-        return super().formfield(**{"form_class": USCCFormField, "max_length": 40, **kwargs})
+    def formfield(self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any) -> Any:
+        return super().formfield(
+            form_class=form_class or USCCFormField,
+            choices_form_class=choices_form_class,
+            **{"max_length": 40, **kwargs},
+        )

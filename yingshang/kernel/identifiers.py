@@ -24,6 +24,7 @@ from yingshang.kernel.text import Text
 __all__ = [
     "AUTHORITIES",
     "CHARSET",
+    "PROVINCE_PREFIXES",
     "USCC_LENGTH",
     "InvalidIdentifier",
     "USCCParts",
@@ -79,7 +80,10 @@ AUTHORITIES: dict[str, Authority] = {
             {
                 "1": ("机关", "government organ"),
                 "2": ("事业单位", "public institution"),
-                "3": ("中央编办直接管理机构编制的群众团体", "mass organisation staffed by the central office"),
+                "3": (
+                    "中央编办直接管理机构编制的群众团体",
+                    "mass organisation staffed by the central office",
+                ),
                 "9": _OTHER,
             },
         ),
@@ -136,7 +140,11 @@ AUTHORITIES: dict[str, Authority] = {
             "7",
             "宗教",
             "religious affairs",
-            {"1": ("宗教活动场所", "place of religious activity"), "2": ("宗教院校", "religious school"), "9": _OTHER},
+            {
+                "1": ("宗教活动场所", "place of religious activity"),
+                "2": ("宗教院校", "religious school"),
+                "9": _OTHER,
+            },
         ),
         Authority("8", "工会", "trade unions", {"1": ("基层工会", "grassroots trade union"), "9": _OTHER}),
         Authority(
@@ -212,13 +220,10 @@ def normalise_uscc(code: str) -> str:
     if not isinstance(code, str):
         raise TypeError(f"a credit code must be a str, not {type(code).__name__}")
     chars = []
-    for char in code.strip():
-        point = ord(char)
-        if 0xFF01 <= point <= 0xFF5E:
-            char = chr(point - _FULL_WIDTH_OFFSET)
-        if "a" <= char <= "z":
-            char = char.upper()
-        chars.append(char)
+    for original in code.strip():
+        point = ord(original)
+        char = chr(point - _FULL_WIDTH_OFFSET) if 0xFF01 <= point <= 0xFF5E else original
+        chars.append(char.upper() if "a" <= char <= "z" else char)
     return "".join(chars)
 
 
@@ -339,7 +344,7 @@ def _check_authority_and_type(authority_code: str, entity_type: str) -> None:
 
 def _check_division(division: str) -> None:
     for offset, char in enumerate(division):
-        if not char.isdigit():
+        if not "0" <= char <= "9":
             raise InvalidIdentifier(
                 Text(
                     zh="第%(position)d位“%(char)s”应为数字：第3-8位是登记管理机关的行政区划代码。",
@@ -365,7 +370,7 @@ def _check_division(division: str) -> None:
 
 def _check_organisation_code(org_code: str) -> None:
     found = org_code[8]
-    if not (found.isdigit() or found == "X"):
+    if not ("0" <= found <= "9" or found == "X"):
         raise InvalidIdentifier(
             Text(
                 zh="第17位是组织机构代码的校验码，只能是数字或X，实际为“%(found)s”。",
@@ -407,9 +412,16 @@ def make_uscc(authority: str, entity_type: str, division: str, org_code_body8: s
             ),
             code="org_body",
         )
-    first16 = normalise_uscc(authority) + normalise_uscc(entity_type) + division.strip() + body
-    if len(first16) != 16:
-        raise ValueError("authority and entity type are one character each, division six digits")
+    authority, entity_type, division = (
+        normalise_uscc(authority),
+        normalise_uscc(entity_type),
+        division.strip(),
+    )
+    if len(authority) != 1 or len(entity_type) != 1 or len(division) != 6:
+        raise ValueError("authority and entity type are one character each, the division six digits")
+    _check_authority_and_type(authority, entity_type)
+    _check_division(division)
+    first16 = authority + entity_type + division + body
     first17 = first16 + organisation_code_check(body)
     return check_uscc(first17 + uscc_check_character(first17))
 

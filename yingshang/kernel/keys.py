@@ -63,7 +63,9 @@ def platform_signing_key() -> Ed25519PrivateKey:
     path = signing_key_path()
     mode = path.stat().st_mode & 0o077
     if mode:
-        raise PermissionError(f"{path} is readable by others (mode {oct(path.stat().st_mode & 0o777)}); chmod 600 it")
+        raise PermissionError(
+            f"{path} is readable by others (mode {oct(path.stat().st_mode & 0o777)}); chmod 600 it"
+        )
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise TypeError(f"{path} does not hold an Ed25519 private key")
@@ -76,7 +78,9 @@ def key_id(public: Ed25519PublicKey) -> str:
 
 
 def public_key_b64() -> str:
-    raw = platform_signing_key().public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    raw = (
+        platform_signing_key()
+        .public_key()
+        .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     )
     return base64.b64encode(raw).decode()

@@ -88,7 +88,7 @@ def parse_yuan(text: str | Decimal | int) -> int:
     never rounded; ``"1.230"`` is exactly 1.23 yuan and accepted. Raises ``TypeError`` for
     floats (and bools), :class:`InvalidAmount` (a ``ValueError``) for anything unreadable.
     """
-    if isinstance(text, bool) or isinstance(text, float):
+    if isinstance(text, bool | float):
         raise TypeError(f"amounts must not be given as {type(text).__name__}; use str, Decimal or int")
     if isinstance(text, int):
         return text * FEN_PER_YUAN
@@ -98,7 +98,11 @@ def parse_yuan(text: str | Decimal | int) -> int:
         raise TypeError(f"cannot read an amount from {type(text).__name__}")
     stripped = text.strip()
     match = _AMOUNT.match(stripped)
-    if match is None or (match["int"] is None and match["frac"] is None) or (match["sign1"] and match["sign2"]):
+    if (
+        match is None
+        or (match["int"] is None and match["frac"] is None)
+        or (match["sign1"] and match["sign2"])
+    ):
         raise InvalidAmount(
             Text(
                 zh="“%(text)s”不是有效的金额：请填写如 1234.56 或 1,234.56 的数字，最多两位小数。",
@@ -117,7 +121,11 @@ def parse_yuan(text: str | Decimal | int) -> int:
 def _decimal_yuan_to_fen(yuan: Decimal, *, shown: str) -> int:
     if not yuan.is_finite():
         raise InvalidAmount(
-            Text(zh="“%(text)s”不是有效的金额。", en="'%(text)s' is not an amount.", params={"text": shown[:40]}),
+            Text(
+                zh="“%(text)s”不是有效的金额。",
+                en="'%(text)s' is not an amount.",
+                params={"text": shown[:40]},
+            ),
             code="not_an_amount",
         )
     numerator, denominator = yuan.as_integer_ratio()

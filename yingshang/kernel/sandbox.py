@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -54,7 +54,9 @@ MAX_FACTOR = Decimal(100_000)
 
 def sandbox_allowed() -> bool:
     """Whether this deployment may run an accelerated clock (never in production by default)."""
-    return not getattr(settings, "PRODUCTION", False) or bool(getattr(settings, "YINGSHANG_ALLOW_SANDBOX", False))
+    return not getattr(settings, "PRODUCTION", False) or bool(
+        getattr(settings, "YINGSHANG_ALLOW_SANDBOX", False)
+    )
 
 
 @dataclass(frozen=True)
@@ -216,7 +218,12 @@ def _parse_factor(factor: Decimal | int | str) -> Decimal:
         value = Decimal(factor)
     except (InvalidOperation, TypeError, ValueError):
         value = Decimal("NaN")
-    if not value.is_finite() or value <= 0 or value > MAX_FACTOR or value != value.quantize(Decimal("0.0001")):
+    if (
+        not value.is_finite()
+        or value <= 0
+        or value > MAX_FACTOR
+        or value != value.quantize(Decimal("0.0001"))
+    ):
         raise InvalidInput(
             _("The factor must be a number above 0 and at most %(max)s, with at most four decimal places."),
             code="invalid_factor",
@@ -262,14 +269,6 @@ def set_sandbox(
                 code="clock_backwards",
                 current=clock.to_shanghai(current).isoformat(timespec="seconds"),
             )
-        row.enabled = True
-        row.factor = value
-        row.anchor_wall = wall
-        row.anchor_domain = target
-        row.updated_at = wall
-        row.updated_by = updated_by[:150]
-        row.reason = why
-        row.save()
         logger.warning(
             "Clock sandbox set by %s: factor %s, domain time %s at wall time %s (%s)",
             updated_by or "?",
@@ -278,8 +277,7 @@ def set_sandbox(
             wall.isoformat(),
             why,
         )
-        transaction.on_commit(_invalidate_installed)
-        return _state(row, wall=wall)
+        return _save(row, wall=wall, factor=value, anchor_domain=target, updated_by=updated_by, reason=why)
 
 
 def reset_sandbox(*, reason: str, updated_by: str = "") -> SandboxState:
@@ -288,14 +286,28 @@ def reset_sandbox(*, reason: str, updated_by: str = "") -> SandboxState:
     with transaction.atomic():
         row = _locked_row()
         wall = clock.wall_now()
-        row.enabled = False
-        row.factor = Decimal(1)
-        row.anchor_wall = None
-        row.anchor_domain = None
-        row.updated_at = wall
-        row.updated_by = updated_by[:150]
-        row.reason = why
-        row.save()
         logger.warning("Clock sandbox reset by %s (%s)", updated_by or "?", why)
-        transaction.on_commit(_invalidate_installed)
-        return _state(row, wall=wall)
+        return _save(row, wall=wall, factor=None, anchor_domain=None, updated_by=updated_by, reason=why)
+
+
+def _save(
+    row: ClockSetting,
+    *,
+    wall: datetime,
+    factor: Decimal | None,
+    anchor_domain: datetime | None,
+    updated_by: str,
+    reason: str,
+) -> SandboxState:
+    """Write the row: enabled with ``factor`` from ``anchor_domain`` at ``wall``, or (None) disabled."""
+    row.enabled = factor is not None
+    row.factor = factor if factor is not None else Decimal(1)
+    row.anchor_wall = wall if factor is not None else None
+    row.anchor_domain = anchor_domain
+    row.updated_at = wall
+    row.updated_by = updated_by[:150]
+    row.reason = reason
+    row.save()
+    # This process re-reads at once after the commit; the others within CACHE_SECONDS.
+    transaction.on_commit(_invalidate_installed)
+    return _state(row, wall=wall)

@@ -6,3 +6,6 @@ class NotificationsConfig(AppConfig):
     name = "yingshang.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from yingshang.notifications import checks  # noqa: F401 - registers the system checks

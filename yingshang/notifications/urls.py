@@ -1,11 +1,11 @@
-from django.http import HttpRequest, HttpResponse
 from django.urls import path
+
+from yingshang.notifications import views
 
 app_name = "notifications"
 
-
-def inbox(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("")
-
-
-urlpatterns = [path("", inbox, name="inbox")]
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("<int:item_id>/read/", views.mark_read, name="mark_read"),
+    path("read-all/", views.mark_all_read, name="mark_all_read"),
+]

@@ -21,7 +21,9 @@ class Heartbeat(models.Model):
     class Meta:
         verbose_name = _("heartbeat")
         verbose_name_plural = _("heartbeats")
-        constraints = [models.UniqueConstraint(fields=["kind", "host", "pid"], name="ops_heartbeat_unique_process")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "host", "pid"], name="ops_heartbeat_unique_process")
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}@{self.host}:{self.pid}"

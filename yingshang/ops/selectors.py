@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from yingshang.ops.contracts import STALE_AFTER, Health, ProcessHealth
 from yingshang.ops.models import Heartbeat
-from yingshang.ops.services import STALE_AFTER
-
-
-@dataclass(frozen=True)
-class ProcessHealth:
-    status: str  # "ok", "stale" or "absent"
-    last_seen: datetime | None
-
-
-@dataclass(frozen=True)
-class Health:
-    database: str  # "ok" or "error"
-    database_vendor: str
-    worker: ProcessHealth
-    chronograph: ProcessHealth
-    queued_tasks: int | None
-
-    @property
-    def ok(self) -> bool:
-        return self.database == "ok"
 
 
 def _process(kind: str, now: datetime) -> ProcessHealth:
@@ -39,6 +20,7 @@ def _process(kind: str, now: datetime) -> ProcessHealth:
 
 
 def health() -> Health:
+    """Wall-clock liveness of the database, the worker and the chronograph."""
     now = timezone.now()
     try:
         with connection.cursor() as cursor:
@@ -47,7 +29,5 @@ def health() -> Health:
     except Exception:
         absent = ProcessHealth("absent", None)
         return Health("error", connection.vendor, absent, absent, None)
-    from django_tasks_db.models import DBTaskResult
-
     queued = DBTaskResult.objects.ready().count()
     return Health("ok", connection.vendor, _process("worker", now), _process("chronograph", now), queued)

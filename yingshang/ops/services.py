@@ -11,9 +11,6 @@ from django.utils import timezone
 
 from yingshang.ops.models import Heartbeat
 
-# A process that has not beaten for this long counts as gone.
-STALE_AFTER = timedelta(seconds=30)
-
 
 def beat(*, kind: str, started_at: datetime, now: datetime | None = None) -> None:
     """Record that this process is alive. Uses the wall clock: liveness is not domain time."""

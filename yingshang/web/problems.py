@@ -38,7 +38,9 @@ class StrictJSONParser(Parser):
         try:
             return json.loads(request.body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise MalformedBody(_("The request body is not valid JSON: %(reason)s") % {"reason": exc}) from exc
+            raise MalformedBody(
+                _("The request body is not valid JSON: %(reason)s") % {"reason": exc}
+            ) from exc
 
 
 def problem(
@@ -134,7 +136,13 @@ def validation_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
         # ninja prefixes the parameter source and the schema argument name: body.payload.uscc
         if len(loc) >= 2 and loc[0] in {"body", "query", "path", "form", "header", "cookie"}:
             loc = [loc[0], *loc[2:]] if len(loc) > 2 else loc
-        out.append({"field": ".".join(loc), "code": error.get("type", "invalid"), "message": _pydantic_message(error)})
+        out.append(
+            {
+                "field": ".".join(loc),
+                "code": error.get("type", "invalid"),
+                "message": _pydantic_message(error),
+            }
+        )
     return out
 
 

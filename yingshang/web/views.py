@@ -2,9 +2,63 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+
+from yingshang.identity import facade as identity
+from yingshang.kernel.text import Text
+
+
+@dataclass(frozen=True)
+class DashboardLink:
+    label: Text
+    url_name: str
+    anchor: str = ""
+
+
+_ACCOUNT = DashboardLink(Text(zh="我的账户与 API 令牌", en="Your account and API tokens"), "identity:account")
+_TOKENS = DashboardLink(
+    Text(zh="为程序创建 API 令牌", en="Create an API token for your programs"),
+    "identity:account",
+    "#tokens-title",
+)
+_TWO_FACTOR = DashboardLink(
+    Text(zh="身份验证器（双因素）", en="Authenticator app (second factor)"), "identity:two_factor"
+)
+_INBOX = DashboardLink(Text(zh="站内消息", en="Inbox"), "notifications:inbox")
+_DOCUMENTS = DashboardLink(Text(zh="文件", en="Documents"), "files:list")
+_API = DashboardLink(Text(zh="API 文档", en="API documentation"), "api:openapi-view")
+
+#: The links each role's section of the dashboard shows. Each later capability adds its cards
+#: here (a link is shown only if its URL exists).
+DASHBOARD_LINKS: dict[str, list[DashboardLink]] = {
+    identity.Role.CENTRE_STAFF: [_TWO_FACTOR, _DOCUMENTS, _INBOX],
+    identity.Role.TENDERER: [_DOCUMENTS, _INBOX],
+    identity.Role.AGENCY: [_DOCUMENTS, _INBOX],
+    identity.Role.BIDDER: [_TOKENS, _DOCUMENTS, _INBOX],
+    identity.Role.EXPERT: [_INBOX],
+    identity.Role.SUPERVISOR: [_TWO_FACTOR, _DOCUMENTS, _INBOX],
+    identity.Role.AUDITOR: [_TWO_FACTOR, _DOCUMENTS, _API],
+    identity.Role.ENTERPRISE: [_INBOX],
+    identity.Role.SERVICE_MANAGER: [_INBOX],
+    identity.Role.DEPARTMENT: [_INBOX],
+    identity.Role.ISSUER: [_TOKENS, _API, _INBOX],
+}
+
+
+def _links(role: identity.Role) -> list[dict[str, object]]:
+    links = []
+    for link in [*DASHBOARD_LINKS.get(role, []), _ACCOUNT]:
+        try:
+            url = reverse(link.url_name) + link.anchor
+        except NoReverseMatch:
+            continue
+        links.append({"label": link.label, "url": url})
+    return links
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -13,7 +67,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/dashboard.html")
+    """A section per role the user holds in the active organisation."""
+    principal = identity.principal_for(request)
+    organisation = identity.get_organisation(principal.organisation_id) if principal.organisation_id else None
+    roles = [role for role in identity.Role if principal.has_role(role)]
+    context = {
+        "organisation": organisation,
+        "several_organisations": len(identity.roles_by_organisation(request.user)) > 1,  # type: ignore[arg-type]
+        "sections": [{"role": role, "links": _links(role)} for role in roles],
+    }
+    return render(request, "web/dashboard.html", context)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -4,27 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Heartbeat',
+            name="Heartbeat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('worker', 'task worker'), ('chronograph', 'chronograph'), ('web', 'web server')], max_length=20, verbose_name='kind')),
-                ('host', models.CharField(max_length=255, verbose_name='host')),
-                ('pid', models.PositiveIntegerField(verbose_name='process id')),
-                ('started_at', models.DateTimeField(verbose_name='started at')),
-                ('last_seen', models.DateTimeField(db_index=True, verbose_name='last seen')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("worker", "task worker"),
+                            ("chronograph", "chronograph"),
+                            ("web", "web server"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("host", models.CharField(max_length=255, verbose_name="host")),
+                ("pid", models.PositiveIntegerField(verbose_name="process id")),
+                ("started_at", models.DateTimeField(verbose_name="started at")),
+                ("last_seen", models.DateTimeField(db_index=True, verbose_name="last seen")),
             ],
             options={
-                'verbose_name': 'heartbeat',
-                'verbose_name_plural': 'heartbeats',
-                'constraints': [models.UniqueConstraint(fields=('kind', 'host', 'pid'), name='ops_heartbeat_unique_process')],
+                "verbose_name": "heartbeat",
+                "verbose_name_plural": "heartbeats",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("kind", "host", "pid"), name="ops_heartbeat_unique_process"
+                    )
+                ],
             },
         ),
     ]

@@ -14,6 +14,7 @@ from django_tasks_db.models import DBTaskResult
 from yingshang.kernel import clock
 from yingshang.kernel import keys as platform_keys
 from yingshang.ops import chronograph, services
+from yingshang.ops.contracts import STALE_AFTER
 from yingshang.ops.selectors import health
 from yingshang.ops.tests import jobs
 
@@ -81,7 +82,9 @@ def test_worker_runs_queued_tasks_and_beats() -> None:
     assert health().queued_tasks == 0
 
 
-def test_signing_key_is_created_owner_only_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_signing_key_is_created_owner_only_and_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     key_path = tmp_path / "keys" / "signing.pem"
     monkeypatch.setenv("YINGSHANG_SIGNING_KEY_PATH", str(key_path))
     platform_keys.platform_signing_key.cache_clear()
@@ -112,4 +115,4 @@ def test_signing_key_readable_by_others_is_refused(tmp_path: Path, monkeypatch: 
 
 
 def test_stale_threshold_is_thirty_seconds() -> None:
-    assert services.STALE_AFTER == timedelta(seconds=30)
+    assert STALE_AFTER == timedelta(seconds=30)

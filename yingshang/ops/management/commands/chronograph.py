@@ -22,7 +22,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Run one tick and exit.")
         parser.add_argument(
-            "--interval", type=float, default=settings.CHRONOGRAPH_INTERVAL_SECONDS, help="Seconds between ticks."
+            "--interval",
+            type=float,
+            default=settings.CHRONOGRAPH_INTERVAL_SECONDS,
+            help="Seconds between ticks.",
         )
 
     def handle(self, *args: Any, once: bool, interval: float, **options: Any) -> None:

@@ -30,8 +30,17 @@ class Command(BaseCommand):
         manage = [python, "-m", "yingshang"]
         commands = {
             "web": [
-                python, "-m", "uvicorn", "config.asgi:application",
-                "--host", host, "--port", str(port), "--lifespan", "off", "--no-server-header",
+                python,
+                "-m",
+                "uvicorn",
+                "config.asgi:application",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--lifespan",
+                "off",
+                "--no-server-header",
             ],
             "worker": [*manage, "worker", "--queue-name", "*", "--interval", "1"],
             "chronograph": [*manage, "chronograph"],
@@ -51,7 +60,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         for name, command in commands.items():
             processes[name] = subprocess.Popen(command, env=os.environ.copy())  # noqa: S603
-        self.stdout.write(f"Serving on http://{host}:{port}/ with the worker and chronograph; Ctrl-C stops all.")
+        self.stdout.write(
+            f"Serving on http://{host}:{port}/ with the worker and chronograph; Ctrl-C stops all."
+        )
         failed = ""
         while not stopping:
             for name, process in processes.items():

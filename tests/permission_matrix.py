@@ -1,0 +1,538 @@
+"""The permission matrix: every route of the platform, tried as every role and as a guest.
+
+``tests/test_permission_matrix.py`` enumerates every URL pattern of ``config.urls`` and every
+operation of the API (``config.api.api``) and fails when one has no expectation here, or when
+an expectation names a route that no longer exists. Each expectation says, for each principal
+(the guest and one user per role, fully signed in with a second factor where the role needs
+one), what must happen:
+
+- :class:`Allow`: the response has one of the given statuses;
+- :data:`DENY`: 401/403, or (pages) a redirect to the sign-in page;
+- :data:`HIDDEN`: 404 (the object exists but is not visible to this principal);
+- :class:`NotApplicable`: the call makes no sense for this principal (say why); it must still
+  not fail with a 5xx.
+
+For every denied or hidden call the database must be unchanged: the harness counts the rows
+the request inserted, updated or deleted (SQLite ``total_changes()``, PostgreSQL
+``pg_stat_xact_user_tables``) and fails if that is not zero.
+
+Declaring a new route (every capability does this for its pages and API operations)::
+
+    Expect("POST", "/api/v1/tenders/{tender_id}/publish",
+           outcomes(guest=DENY, default=DENY, tenderer=Allow((200,)), agency=Allow((200,))),
+           path=lambda world, principal: f"/api/v1/tenders/{world.extra['tender'].pk}/publish",
+           setup=make_tender)
+
+Page routes are keyed by their Django route (``/account/tokens/<int:token_id>/revoke/``) and
+declare each method the matrix tries; API operations are keyed by method and the API's path
+(``DELETE /api/v1/identity/tokens/{token_id}``), one entry per operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from ninja.utils import normalize_path, replace_path_param_notation
+
+from yingshang.identity import services
+from yingshang.identity.models import ApiToken, Organisation, User
+from yingshang.identity.roles import Role
+from yingshang.identity.testing import make_user
+
+GUEST = "guest"
+ROLES = tuple(role.value for role in Role)
+PRINCIPALS = (GUEST, *ROLES)
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+# --- outcomes -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Allow:
+    statuses: tuple[int, ...] = (200,)
+
+    def __str__(self) -> str:
+        return f"allow {'/'.join(map(str, self.statuses))}"
+
+
+@dataclass(frozen=True)
+class Deny:
+    def __str__(self) -> str:
+        return "deny (401/403/redirect to sign-in)"
+
+
+@dataclass(frozen=True)
+class Hidden:
+    def __str__(self) -> str:
+        return "hidden (404)"
+
+
+@dataclass(frozen=True)
+class NotApplicable:
+    reason: str
+
+    def __str__(self) -> str:
+        return f"not applicable ({self.reason})"
+
+
+Outcome = Allow | Deny | Hidden | NotApplicable
+DENY = Deny()
+HIDDEN = Hidden()
+OK = Allow((200,))
+
+
+def outcomes(*, guest: Outcome, default: Outcome, **by_role: Outcome) -> dict[str, Outcome]:
+    """The outcome for every principal: ``guest``, each role named, ``default`` for the rest."""
+    unknown = set(by_role) - set(ROLES)
+    if unknown:
+        raise ValueError(f"not roles: {sorted(unknown)}")
+    return {GUEST: guest, **{role: by_role.get(role, default) for role in ROLES}}
+
+
+def signed_in(outcome: Outcome = OK, *, guest: Outcome = DENY) -> dict[str, Outcome]:
+    """Every signed-in role gets ``outcome``; the guest is denied."""
+    return outcomes(guest=guest, default=outcome)
+
+
+def everyone(outcome: Outcome = OK) -> dict[str, Outcome]:
+    return outcomes(guest=outcome, default=outcome)
+
+
+# --- the world every route is tried in ----------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """One user per role (username = the role), each in an organisation of their own with an
+    API token of their own (``identity:read``); ``extra`` holds what expectations' ``setup``
+    functions create."""
+
+    users: dict[str, User]
+    tokens: dict[str, ApiToken]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def user(self, role: str) -> User:
+        return self.users[role]
+
+    def organisation(self, role: str) -> Organisation:
+        return Organisation.objects.filter(memberships__user=self.users[role]).order_by("name", "id").first()  # type: ignore[return-value]
+
+    def token(self, principal: str) -> ApiToken:
+        """The principal's own token (the guest: the bidder's, which it cannot touch)."""
+        return self.tokens[principal if principal != GUEST else Role.BIDDER.value]
+
+    def someone_elses_token(self, principal: str) -> ApiToken:
+        other = Role.TENDERER.value if principal == Role.BIDDER.value else Role.BIDDER.value
+        return self.tokens[other]
+
+
+def build_world() -> World:
+    users = {role: make_user(role, roles=[role]) for role in ROLES}
+    expires = timezone.now() + timedelta(days=30)
+    tokens = {
+        role: services.create_api_token(
+            user=user, name=f"{role} token", scopes=["identity:read"], expires_at=expires
+        ).token
+        for role, user in users.items()
+    }
+    return World(users=users, tokens=tokens)
+
+
+# --- expectations ---------------------------------------------------------------------------------------
+
+PathBuilder = Callable[[World, str], str]
+DataBuilder = Callable[[World, str], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Case:
+    outcomes: Mapping[str, Outcome]
+    label: str = ""
+    path: PathBuilder | None = None
+    data: DataBuilder | None = None
+
+
+@dataclass(frozen=True)
+class Expect:
+    method: str
+    route: str
+    cases: tuple[Case, ...]
+    setup: Callable[[World], None] | None = None
+    multipart: bool = False  # API operations taking a file: send the data as multipart
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.route}"
+
+    @property
+    def is_api(self) -> bool:
+        """Under /api/v1/ (JSON bodies, 401/403 denials); the docs pages are also here."""
+        return self.route.startswith(API_ROOT)
+
+
+def expect(
+    method: str,
+    route: str,
+    table: Mapping[str, Outcome] | None = None,
+    *,
+    path: PathBuilder | None = None,
+    data: DataBuilder | None = None,
+    cases: tuple[Case, ...] = (),
+    setup: Callable[[World], None] | None = None,
+    multipart: bool = False,
+) -> Expect:
+    """One expectation: a single ``table`` (with ``path``/``data``) or several labelled ``cases``."""
+    if table is not None:
+        cases = (Case(outcomes=table, path=path, data=data), *cases)
+    if not cases:
+        raise ValueError(f"{method} {route}: declare an outcome table or cases")
+    for case in cases:
+        missing = set(PRINCIPALS) - set(case.outcomes)
+        if missing:
+            raise ValueError(f"{method} {route} {case.label}: no outcome for {sorted(missing)}")
+        if ("<" in route or "{" in route) and case.path is None:
+            raise ValueError(f"{method} {route}: the route has parameters; give path=")
+    return Expect(method=method, route=route, cases=cases, setup=setup, multipart=multipart)
+
+
+API_ROOT = "/api/v1/"
+SIGN_IN_URL = "/account/sign-in/"
+
+
+def _token_body(world: World, principal: str) -> dict[str, Any]:
+    return {
+        "name": "matrix",
+        "scopes": ["identity:read"],
+        "expires_at": (timezone.now() + timedelta(days=1)).isoformat(),
+    }
+
+
+def _token_form(world: World, principal: str) -> dict[str, Any]:
+    return {
+        "name": "matrix",
+        "scopes": ["identity:read"],
+        "expires_on": str(timezone.localdate() + timedelta(days=7)),
+    }
+
+
+def _own_org_form(world: World, principal: str) -> dict[str, Any]:
+    return {"organisation": world.organisation(principal).pk if principal != GUEST else 1}
+
+
+OVERSEERS = {Role.CENTRE_STAFF.value, Role.SUPERVISOR.value, Role.AUDITOR.value}
+
+
+def _target_org_path(world: World, principal: str) -> str:
+    return f"/api/v1/identity/organisations/{world.organisation(Role.BIDDER.value).uscc}"
+
+
+# --- files and notifications (written by the files/notifications helper) ---------------------------
+
+
+def _broken_pdf_upload(world: World, principal: str) -> dict[str, Any]:
+    """A PDF header over garbage: refused (400) after the permission check, so nothing is stored."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {
+        "file": SimpleUploadedFile("matrix.pdf", b"%PDF-1.7\n" + b"\x00garbage" * 64),
+        "purpose": "general",
+    }
+
+
+def _bidder_document(world: World) -> None:
+    """A real PDF uploaded by the bidder for their company (stored under var/media, deduplicated)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    from yingshang.files import facade as files
+    from yingshang.identity.facade import principal_for_user
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=100, height=100)
+    pdf = io.BytesIO()
+    writer.write(pdf)
+    pdf.seek(0)
+    bidder = principal_for_user(world.user(Role.BIDDER.value))
+    world.extra["document"] = files.store_document(
+        principal=bidder, name="matrix.pdf", stream=pdf, purpose="general"
+    )
+
+
+def _document_path(template: str) -> PathBuilder:
+    return lambda world, principal: template.format(id=world.extra["document"].id)
+
+
+DOCUMENT_VIEWERS = outcomes(guest=DENY, default=HIDDEN, bidder=OK, centre_staff=OK, supervisor=OK, auditor=OK)
+
+
+def _inbox_items(world: World) -> None:
+    """One unread inbox message for every user; ``extra["inbox"][role]`` is its item id."""
+    from yingshang.identity.facade import principal_for_user
+    from yingshang.notifications import facade as notifications
+
+    world.extra["inbox"] = {}
+    for role, user in world.users.items():
+        notifications.notify(
+            recipients=[user.pk], template="platform.notice", context={"title": "matrix", "text": "matrix"}
+        )
+        world.extra["inbox"][role] = notifications.inbox(principal_for_user(user))[0].id
+
+
+def _own_item(template: str) -> PathBuilder:
+    return lambda w, p: template.format(id=w.extra["inbox"][p if p != GUEST else Role.BIDDER.value])
+
+
+def _others_item(template: str) -> PathBuilder:
+    other = {Role.BIDDER.value: Role.TENDERER.value}
+    return lambda w, p: template.format(id=w.extra["inbox"][other.get(p, Role.BIDDER.value)])
+
+
+FILES_AND_NOTIFICATIONS: tuple[Expect, ...] = (
+    expect("GET", "/files/", signed_in()),
+    expect("GET", "/files/upload/", signed_in()),
+    # Auditors are read-only: 403 before the bytes are looked at. Everyone else reaches the checks.
+    expect(
+        "POST",
+        "/files/upload/",
+        outcomes(guest=DENY, default=Allow((400,)), auditor=DENY),
+        data=_broken_pdf_upload,
+    ),
+    expect(
+        "GET",
+        "/files/<int:document_id>/download/",
+        DOCUMENT_VIEWERS,
+        path=_document_path("/files/{id}/download/"),
+        setup=_bidder_document,
+    ),
+    # Sent as multipart: auditors are refused before the bytes are looked at; everyone else
+    # reaches the checks, which refuse the broken PDF (400), so nothing is stored.
+    expect(
+        "POST",
+        "/api/v1/files",
+        outcomes(guest=DENY, default=Allow((400,)), auditor=DENY),
+        data=_broken_pdf_upload,
+        multipart=True,
+    ),
+    expect(
+        "GET",
+        "/api/v1/files/{int:document_id}",
+        DOCUMENT_VIEWERS,
+        path=_document_path("/api/v1/files/{id}"),
+        setup=_bidder_document,
+    ),
+    expect(
+        "GET",
+        "/api/v1/files/{int:document_id}/content",
+        DOCUMENT_VIEWERS,
+        path=_document_path("/api/v1/files/{id}/content"),
+        setup=_bidder_document,
+    ),
+    expect("GET", "/inbox/", signed_in()),
+    expect(
+        "POST",
+        "/inbox/<int:item_id>/read/",
+        cases=(
+            Case(signed_in(Allow((302,))), "own message", path=_own_item("/inbox/{id}/read/")),
+            Case(signed_in(HIDDEN), "someone else's message", path=_others_item("/inbox/{id}/read/")),
+        ),
+        setup=_inbox_items,
+    ),
+    expect("POST", "/inbox/read-all/", signed_in(Allow((302,)))),
+    expect("GET", "/api/v1/notifications/inbox", signed_in()),
+    expect(
+        "POST",
+        "/api/v1/notifications/inbox/{int:item_id}/read",
+        cases=(
+            Case(signed_in(), "own message", path=_own_item("/api/v1/notifications/inbox/{id}/read")),
+            Case(
+                signed_in(HIDDEN),
+                "someone else's message",
+                path=_others_item("/api/v1/notifications/inbox/{id}/read"),
+            ),
+        ),
+        setup=_inbox_items,
+    ),
+    expect("POST", "/api/v1/notifications/inbox/read-all", signed_in()),
+)
+
+
+EXPECTATIONS: tuple[Expect, ...] = (
+    # --- web -------------------------------------------------------------------------------------
+    expect("GET", "/", everyone()),
+    expect("GET", "/dashboard/", signed_in()),
+    # --- identity pages ---------------------------------------------------------------------------
+    expect("GET", "/account/", signed_in()),
+    expect("GET", "/account/sign-in/", outcomes(guest=OK, default=Allow((302,)))),  # signed in: onwards
+    expect(
+        "GET",
+        "/account/sign-in/code/",
+        everyone(NotApplicable("only reachable half-signed-in; otherwise back to sign-in (identity tests)")),
+    ),
+    expect("POST", "/account/sign-out/", everyone(Allow((302,)))),
+    expect("GET", "/account/two-factor/", signed_in()),
+    expect(
+        "POST",
+        "/account/two-factor/disable/",
+        signed_in(Allow((400,))),
+        data=lambda w, p: {"disable-code": "x"},
+    ),
+    expect(
+        "POST",
+        "/account/profile/",
+        signed_in(Allow((302,))),
+        data=lambda w, p: {"display_name": "Matrix", "phone": "", "preferred_language": "zh-hans"},
+    ),
+    expect("POST", "/account/organisation/", signed_in(Allow((302,))), data=_own_org_form),
+    expect("POST", "/account/tokens/", signed_in(Allow((200,))), data=_token_form),
+    expect(
+        "POST",
+        "/account/tokens/<int:token_id>/revoke/",
+        cases=(
+            Case(
+                signed_in(Allow((302,))),
+                "own token",
+                path=lambda w, p: f"/account/tokens/{w.token(p).pk}/revoke/",
+            ),
+            Case(
+                signed_in(HIDDEN),
+                "someone else's token",
+                path=lambda w, p: f"/account/tokens/{w.someone_elses_token(p).pk}/revoke/",
+            ),
+        ),
+    ),
+    # --- identity API -------------------------------------------------------------------------------
+    expect("GET", "/api/v1/identity/me", signed_in()),
+    expect("GET", "/api/v1/identity/tokens", signed_in()),
+    expect("POST", "/api/v1/identity/tokens", signed_in(Allow((201,))), data=_token_body),
+    expect(
+        "DELETE",
+        "/api/v1/identity/tokens/{token_id}",
+        cases=(
+            Case(
+                signed_in(Allow((204,))),
+                "own token",
+                path=lambda w, p: f"/api/v1/identity/tokens/{w.token(p).pk}",
+            ),
+            Case(
+                signed_in(HIDDEN),
+                "someone else's token",
+                path=lambda w, p: f"/api/v1/identity/tokens/{w.someone_elses_token(p).pk}",
+            ),
+        ),
+    ),
+    expect("GET", "/api/v1/identity/organisations", signed_in()),
+    expect(
+        "GET",
+        "/api/v1/identity/organisations/{uscc}",
+        outcomes(guest=DENY, default=HIDDEN, bidder=OK, centre_staff=OK, supervisor=OK, auditor=OK),
+        path=_target_org_path,
+    ),
+    # --- API documents ---------------------------------------------------------------------------------
+    expect("GET", "/api/v1/openapi.json", everyone()),
+    expect("GET", "/api/v1/docs", everyone()),
+    # --- ops and kernel -------------------------------------------------------------------------------
+    expect("GET", "/healthz", everyone()),
+    expect("GET", "/api/v1/system/health", everyone()),
+    expect("GET", "/api/v1/kernel/uscc/{code}", everyone(), path=lambda w, p: "/api/v1/kernel/uscc/91350100M000100Y43"),
+    expect("GET", "/api/v1/", everyone(NotApplicable("ninja's root URL: no page (404)"))),
+    *FILES_AND_NOTIFICATIONS,
+)
+
+#: Routes the matrix does not try, each with the reason.
+SKIPPED_PREFIXES: dict[str, str] = {
+    "/admin/": "Django admin: superusers only, guarded by the admin site itself (is_staff); read-mostly",
+    "/i18n/": "Django's language switch: public, changes only the language cookie",
+}
+
+
+# --- enumeration ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    route: str  # "/account/tokens/<int:token_id>/revoke/" or "/api/v1/identity/tokens/{token_id}"
+    name: str
+    method: str | None  # API operations: their method; pages: None (the expectations name methods)
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.route}" if self.method else self.route
+
+
+def api_operations() -> list[Route]:
+    """Every operation of ``config.api.api``, from its routers (not the OpenAPI document, so
+    operations hidden from the schema are included)."""
+    from config.api import api
+
+    found = []
+    for bound in api._get_bound_routers():  # the routers as mounted, nested ones included
+        for path, path_view in bound.path_operations.items():
+            route = API_ROOT.rstrip("/") + normalize_path(
+                "/" + "/".join(p for p in (bound.prefix, path) if p)
+            )
+            for operation in path_view.operations:
+                for method in operation.methods:
+                    found.append(Route(route=route, name=operation.view_func.__name__, method=method.upper()))
+    return found
+
+
+def _django_form(route: str) -> str:
+    return replace_path_param_notation(route)
+
+
+def page_routes() -> tuple[list[Route], list[tuple[str, str]]]:
+    """Every URL pattern outside the API operations: ``(routes, [(skipped route, reason)])``."""
+    api_routes = {_django_form(op.route) for op in api_operations()}
+    routes: list[Route] = []
+    skipped: list[tuple[str, str]] = []
+    static = "/" + settings.STATIC_URL.lstrip("/")
+
+    def walk(patterns: list[Any], prefix: str, namespace: str) -> None:
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            reason = next((why for start, why in SKIPPED_PREFIXES.items() if route.startswith(start)), None)
+            if reason is None and route.startswith(static):
+                reason = "static files"
+            if reason is not None:
+                skipped.append((route, reason))
+                continue
+            if isinstance(pattern, URLResolver):
+                ns = ":".join(n for n in (namespace, pattern.namespace or "") if n)
+                walk(pattern.url_patterns, route, ns)
+            elif isinstance(pattern, URLPattern):
+                if route in api_routes:
+                    continue  # an API operation: tried per method below
+                name = f"{namespace}:{pattern.name}" if namespace and pattern.name else (pattern.name or "")
+                routes.append(Route(route=route, name=name, method=None))
+
+    walk(get_resolver().url_patterns, "/", "")
+    return routes, skipped
+
+
+def missing_and_stale() -> tuple[list[str], list[str]]:
+    """Routes without an expectation, and expectations without a route."""
+    pages, _skipped = page_routes()
+    operations = api_operations()
+    existing_api = {r.key for r in operations}
+    existing_pages = {r.route for r in pages}
+    declared = {e.key for e in EXPECTATIONS}
+    declared_pages = {e.route for e in EXPECTATIONS if e.key not in existing_api}
+    missing = [
+        f"{r.route}  (page {r.name or 'unnamed'}: declare each method to try)"
+        for r in pages
+        if r.route not in declared_pages
+    ]
+    missing += [f"{r.key}  (API operation {r.name})" for r in operations if r.key not in declared]
+    stale = [e.key for e in EXPECTATIONS if e.key not in existing_api and e.route not in existing_pages]
+    return missing, stale
+
+
+def sign_in_path() -> str:
+    return reverse(settings.LOGIN_URL)

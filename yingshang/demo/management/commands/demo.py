@@ -1,0 +1,29 @@
+"""``yingshang demo``: load the demo city (idempotent), or print a demo user's one-time code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyotp
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from yingshang.demo import loader
+from yingshang.demo.accounts import SECOND_FACTOR_ROLES
+from yingshang.demo.city import DEMO_TOTP_SECRET, PEOPLE
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (running it twice changes nothing)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--code", metavar="USERNAME", help="Print the current one-time code of a demo user.")
+
+    def handle(self, *args: Any, code: str | None, **options: Any) -> None:
+        if code:
+            person = next((p for p in PEOPLE if p.username == code), None)
+            if person is None or not SECOND_FACTOR_ROLES & set(person.roles):
+                raise CommandError(f"{code} is not a demo user with a second factor.")
+            self.stdout.write(pyotp.TOTP(DEMO_TOTP_SECRET).now())
+            return
+        report = loader.load()
+        self.stdout.write(f"Demo data present: {report.organisations} organisations, {report.users} users.")
