@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "yingshang.web.context_processors.platform",
+                "yingshang.notifications.context_processors.unread",
             ],
         },
     }
@@ -165,7 +166,8 @@ STATICFILES_DIRS = [BASE_DIR / "build" / "static"]
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(VAR_DIR / "media")},
+        # Tests write documents to a folder of their own process, never to the dev database's.
+        "OPTIONS": {"location": str(VAR_DIR / (f"test-media-{os.getpid()}" if TESTING else "media"))},
     },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -263,7 +265,9 @@ YINGSHANG = {
 YINGSHANG_ALLOW_SANDBOX = env_bool("YINGSHANG_ALLOW_SANDBOX")
 # Background processes: the chronograph calls each job every tick with the domain time.
 CHRONOGRAPH_INTERVAL_SECONDS = float(os.environ.get("YINGSHANG_CHRONOGRAPH_INTERVAL", "5"))
-CHRONOGRAPH_JOBS: list[str] = []
+CHRONOGRAPH_JOBS: list[str] = [
+    "yingshang.notifications.tasks.release_due",
+]
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG
 

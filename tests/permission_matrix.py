@@ -440,7 +440,12 @@ EXPECTATIONS: tuple[Expect, ...] = (
     # --- ops and kernel -------------------------------------------------------------------------------
     expect("GET", "/healthz", everyone()),
     expect("GET", "/api/v1/system/health", everyone()),
-    expect("GET", "/api/v1/kernel/uscc/{code}", everyone(), path=lambda w, p: "/api/v1/kernel/uscc/91350100M000100Y43"),
+    expect(
+        "GET",
+        "/api/v1/kernel/uscc/{code}",
+        everyone(),
+        path=lambda w, p: "/api/v1/kernel/uscc/91350100M000100Y43",
+    ),
     expect("GET", "/api/v1/", everyone(NotApplicable("ninja's root URL: no page (404)"))),
     *FILES_AND_NOTIFICATIONS,
 )

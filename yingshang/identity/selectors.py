@@ -99,10 +99,10 @@ def principal_for_user(
 
 
 def holds_second_factor_role(user_id: int) -> bool:
-    """Holds centre_staff, supervisor or auditor in any membership (active organisation or not)."""
-    return Membership.objects.filter(
-        user_id=user_id, role__in=[r.value for r in SECOND_FACTOR_ROLES]
-    ).exists()
+    """Must use a second factor: holds centre_staff, supervisor or auditor in any membership
+    (active organisation or not)."""
+    roles = [r.value for r in SECOND_FACTOR_ROLES]
+    return Membership.objects.filter(user_id=user_id, role__in=roles).exists()
 
 
 def confirmed_device(user_id: int) -> TotpDevice | None:
@@ -110,7 +110,8 @@ def confirmed_device(user_id: int) -> TotpDevice | None:
 
 
 def needs_second_factor(user_id: int) -> bool:
-    """A second factor is required for holders of the 2FA roles and for anyone who enrolled."""
+    """A second factor is required for holders of the 2FA roles and anyone who enrolled
+    voluntarily."""
     return holds_second_factor_role(user_id) or confirmed_device(user_id) is not None
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from django.apps import apps
 from django.conf import settings
@@ -87,19 +88,25 @@ def _invalid(field: str, code: str, message: Any, **params: Any) -> InvalidInput
 # --- organisations ----------------------------------------------------------------------------
 
 
+E = TypeVar("E", bound=StrEnum)
+
+
+def _choice(enum: type[E], value: str, field: str, message: Any) -> E:
+    """``enum(value)``, or ``InvalidInput`` for ``field`` listing the known values."""
+    try:
+        return enum(value)
+    except ValueError:
+        raise _invalid(
+            field, f"unknown_{field}", message, value=value, known=", ".join(member.value for member in enum)
+        ) from None
+
+
 def _clean_organisation(
     *, kind: str, name: str, uscc: str, division: str | None
 ) -> tuple[str, str, str, str]:
-    try:
-        kind = OrganisationKind(kind).value
-    except ValueError:
-        raise _invalid(
-            "kind",
-            "unknown_kind",
-            _("Unknown kind of organisation %(kind)s; choose one of: %(known)s."),
-            kind=kind,
-            known=", ".join(k.value for k in OrganisationKind),
-        ) from None
+    kind = _choice(
+        OrganisationKind, kind, "kind", _("Unknown kind of organisation %(value)s; choose one of: %(known)s.")
+    ).value
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise _invalid("name", "invalid", _("Enter the organisation's name (at most 200 characters)."))
@@ -320,16 +327,7 @@ def _check_grant(*, user: User, organisation: Organisation, role: Role) -> None:
 
 
 def _parse_role(role: str) -> Role:
-    try:
-        return Role(role)
-    except ValueError:
-        raise _invalid(
-            "role",
-            "unknown_role",
-            _("Unknown role %(role)s; choose one of: %(known)s."),
-            role=role,
-            known=", ".join(r.value for r in Role),
-        ) from None
+    return _choice(Role, role, "role", _("Unknown role %(value)s; choose one of: %(known)s."))
 
 
 def grant_role(*, actor: Principal | None, user: User, organisation: Organisation, role: str) -> Membership:

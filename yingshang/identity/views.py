@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, time, timedelta
 from io import BytesIO
-from typing import Any
+from typing import Any, TypeVar
 
 import qrcode
 import qrcode.image.svg
@@ -68,10 +68,17 @@ def _complete_sign_in(
     organisation_id = selectors.default_organisation_id(user.pk)
     if organisation_id is not None:
         session.set_active_organisation(request, organisation_id)
-    response = HttpResponseRedirect(next_url)
+    return _with_language(HttpResponseRedirect(next_url), user.preferred_language)
+
+
+R = TypeVar("R", bound=HttpResponse)
+
+
+def _with_language(response: R, language: str) -> R:
+    """The response, setting the language cookie to the user's preference."""
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
-        user.preferred_language,
+        language,
         max_age=settings.LANGUAGE_COOKIE_AGE,
         secure=settings.LANGUAGE_COOKIE_SECURE,
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
@@ -320,15 +327,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             _form_error(form, error)
         else:
             messages.success(request, _("Your profile is saved."))
-            response = redirect("identity:account")
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                user.preferred_language,
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                secure=settings.LANGUAGE_COOKIE_SECURE,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-            )
-            return response
+            return _with_language(redirect("identity:account"), user.preferred_language)
     return render(request, "identity/account.html", _account_context(request, profile_form=form), status=400)
 
 

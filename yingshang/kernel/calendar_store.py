@@ -33,11 +33,10 @@ from django.conf import settings
 from django.core.exceptions import SynchronousOnlyOperation
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Max
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yingshang.kernel import calendar as cal
-from yingshang.kernel import events
+from yingshang.kernel import clock, events
 from yingshang.kernel.errors import InvalidInput
 from yingshang.kernel.models import CalendarDay, HolidayNotice
 
@@ -61,16 +60,6 @@ __all__ = [
 RECHECK_SECONDS = 30.0
 
 CalendarChangeListener = Callable[[frozenset[int]], None]
-
-
-def _domain_now() -> Any:
-    """The domain time for ``loaded_at`` (kernel.clock when installed, else Django's now)."""
-    try:
-        from yingshang.kernel import clock
-
-        return clock.now()
-    except (ImportError, AttributeError):  # pragma: no cover - the clock helper is present
-        return timezone.now()
 
 
 # --------------------------------------------------------------------------------------------
@@ -288,7 +277,7 @@ def load_notice(*, notice: cal.Notice, allow_example: bool = False) -> LoadResul
                 "source_note": note,
                 "verified": notice.verified and not notice.example,
                 "origin": HolidayNotice.ORIGIN_FILE,
-                "loaded_at": _domain_now(),
+                "loaded_at": clock.now(),
             },
         )
         CalendarDay.objects.filter(notice_id=notice.year).delete()

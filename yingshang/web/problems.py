@@ -18,7 +18,10 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.parser import Parser
 
+from yingshang.kernel.calendar import CalendarRangeError, NoticeFileError
 from yingshang.kernel.errors import DomainError
+from yingshang.kernel.identifiers import InvalidIdentifier
+from yingshang.kernel.money import InvalidAmount
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +153,32 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         return problem(exc.status, exc.code, str(exc), errors=exc.details)
+
+    # The pure kernel's errors carry bilingual texts; reaching the API unconverted they are
+    # still the caller's bad input, never a server error.
+    @api.exception_handler(InvalidIdentifier)
+    @api.exception_handler(InvalidAmount)
+    def kernel_value_error(request: HttpRequest, exc: InvalidIdentifier | InvalidAmount) -> HttpResponse:
+        return problem(
+            400,
+            "invalid_input",
+            str(exc.message),
+            errors=[{"field": "", "code": exc.code, "message": str(exc.message)}],
+        )
+
+    @api.exception_handler(CalendarRangeError)
+    def calendar_range(request: HttpRequest, exc: CalendarRangeError) -> HttpResponse:
+        return problem(400, "date_out_of_calendar", str(exc.text))
+
+    @api.exception_handler(NoticeFileError)
+    def notice_file(request: HttpRequest, exc: NoticeFileError) -> HttpResponse:
+        messages = [str(text) for text in exc.errors]
+        return problem(
+            400,
+            "invalid_notice",
+            "; ".join(messages),
+            errors=[{"field": "", "code": "invalid_notice", "message": m} for m in messages],
+        )
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:

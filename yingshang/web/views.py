@@ -29,7 +29,7 @@ _TOKENS = DashboardLink(
 _TWO_FACTOR = DashboardLink(
     Text(zh="身份验证器（双因素）", en="Authenticator app (second factor)"), "identity:two_factor"
 )
-_INBOX = DashboardLink(Text(zh="站内消息", en="Inbox"), "notifications:inbox")
+_INBOX = DashboardLink(Text(zh="站内信", en="Inbox"), "notifications:inbox")
 _DOCUMENTS = DashboardLink(Text(zh="文件", en="Documents"), "files:list")
 _API = DashboardLink(Text(zh="API 文档", en="API documentation"), "api:openapi-view")
 

@@ -229,3 +229,28 @@ def test_two_factor_page_for_a_signed_in_user_can_disable(client: Client) -> Non
     )
     assert ok.status_code == 302 and not TotpDevice.objects.filter(user=user).exists()
     assert SignInAttempt.objects.count() == 0
+
+
+def test_a_superuser_who_enrolled_is_asked_for_the_code(client: Client) -> None:
+    from yingshang.identity.models import User
+
+    root = User.objects.create_superuser("root", "root@example.invalid", PASSWORD)
+    services.ensure_totp(user=root, secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    response = client.post(SIGN_IN, {"username": "root", "password": PASSWORD})
+    assert response["Location"] == CODE
+
+
+def test_dashboard_has_a_section_per_role_in_the_active_organisation(client: Client) -> None:
+    user = make_user(roles=["tenderer", "bidder"])
+    services.grant_role(
+        actor=None, user=user, organisation=make_organisation("issuer", name="zz bank"), role="issuer"
+    )
+    sign_in(client, user)
+    page = html(client.get(DASHBOARD))
+    assert "<h1>工作台</h1>" in page
+    assert 'id="role-tenderer"' in page and 'id="role-bidder"' in page
+    assert 'id="role-issuer"' not in page  # held in another organisation
+    auditor = make_user(roles=["auditor"])
+    sign_in(client, auditor)
+    page = html(client.get(DASHBOARD))
+    assert 'id="role-auditor"' in page and "只读" in page
