@@ -253,6 +253,14 @@ YINGSHANG = {
     # Sign-in: lock an account after this many failures in the window.
     "LOCKOUT_FAILURES": int(os.environ.get("YINGSHANG_LOCKOUT_FAILURES", "5")),
     "LOCKOUT_MINUTES": int(os.environ.get("YINGSHANG_LOCKOUT_MINUTES", "15")),
+    # Failures from one client address (any accounts) before that address is locked out too.
+    "LOCKOUT_ADDRESS_FAILURES": int(
+        os.environ.get(
+            "YINGSHANG_LOCKOUT_ADDRESS_FAILURES", os.environ.get("YINGSHANG_LOCKOUT_FAILURES", "5")
+        )
+    ),
+    # The longest lifetime of an API token.
+    "API_TOKEN_MAX_DAYS": int(os.environ.get("YINGSHANG_API_TOKEN_MAX_DAYS", "366")),
     # Documents: the largest upload and the unpacked-size limits for archives.
     "MAX_UPLOAD_BYTES": int(os.environ.get("YINGSHANG_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024))),
     # Notifications: quiet hours (Asia/Shanghai) for messages that are not urgent.

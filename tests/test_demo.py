@@ -17,7 +17,7 @@ def snapshot() -> dict[str, list[tuple]]:
     for label in ("identity",):
         for model in apps.get_app_config(label).get_models():
             tables[model._meta.label] = sorted(
-                tuple(str(v) for v in row) for row in model.objects.values_list()
+                tuple(str(v) for v in row) for row in model._default_manager.values_list()
             )
     return tables
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Protocol
 
 from yingshang.demo.city import DEMO_PASSWORD, DEMO_TOTP_SECRET, ORGANISATIONS, PEOPLE
 
 SECOND_FACTOR_ROLES = {"centre_staff", "supervisor", "auditor"}
 
 
-def print_accounts(out: TextIO, *, base_url: str) -> None:
+class Writable(Protocol):
+    def write(self, text: str) -> object: ...
+
+
+def print_accounts(out: Writable, *, base_url: str) -> None:
     names = {org.key: org.name for org in ORGANISATIONS}
     out.write(f"\nDemo accounts on {base_url}/  (password for all: {DEMO_PASSWORD})\n")
     width = max(len(p.username) for p in PEOPLE)

@@ -39,7 +39,9 @@ def load() -> LoadReport:
                 email=f"{person.username}@demo.jincheng.invalid",
                 preferred_language=person.language,
             )
-            identity.ensure_membership(user=user, organisation=organisations[person.organisation], roles=person.roles)
-            if identity.SECOND_FACTOR_ROLES & set(person.roles):
+            identity.ensure_membership(
+                user=user, organisation=organisations[person.organisation], roles=person.roles
+            )
+            if {role.value for role in identity.SECOND_FACTOR_ROLES} & set(person.roles):
                 identity.ensure_totp(user=user, secret=DEMO_TOTP_SECRET)
     return LoadReport(organisations=len(ORGANISATIONS), users=len(PEOPLE))

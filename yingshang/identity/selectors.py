@@ -99,10 +99,13 @@ def principal_for_user(
 
 
 def holds_second_factor_role(user_id: int) -> bool:
-    """Must use a second factor: holds centre_staff, supervisor or auditor in any membership
-    (active organisation or not)."""
+    """Must use a second factor: a superuser (the admin reaches everything), or a holder of
+    centre_staff, supervisor or auditor in any membership (active organisation or not)."""
     roles = [r.value for r in SECOND_FACTOR_ROLES]
-    return Membership.objects.filter(user_id=user_id, role__in=roles).exists()
+    return (
+        User.objects.filter(pk=user_id, is_superuser=True).exists()
+        or Membership.objects.filter(user_id=user_id, role__in=roles).exists()
+    )
 
 
 def confirmed_device(user_id: int) -> TotpDevice | None:

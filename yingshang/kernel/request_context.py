@@ -17,7 +17,8 @@ class RequestContext:
 
 
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "yingshang_request_context", default=RequestContext()
+    "yingshang_request_context",
+    default=RequestContext(),  # noqa: B039  (a frozen dataclass: immutable)
 )
 
 

@@ -13,7 +13,9 @@ from yingshang.ops.models import Heartbeat
 
 
 def _process(kind: str, now: datetime) -> ProcessHealth:
-    last = Heartbeat.objects.filter(kind=kind).order_by("-last_seen").values_list("last_seen", flat=True).first()
+    last = (
+        Heartbeat.objects.filter(kind=kind).order_by("-last_seen").values_list("last_seen", flat=True).first()
+    )
     if last is None:
         return ProcessHealth("absent", None)
     return ProcessHealth("ok" if now - last <= STALE_AFTER else "stale", last)

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 import logging
+import typing
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.parser import Parser
+from pydantic_core.core_schema import ErrorType
 
 from yingshang.kernel.calendar import CalendarRangeError, NoticeFileError
 from yingshang.kernel.errors import DomainError
@@ -26,6 +29,7 @@ from yingshang.kernel.money import InvalidAmount
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+PYDANTIC_ERROR_TYPES = frozenset(typing.get_args(ErrorType))
 TYPE_BASE = "https://yingshang.invalid/problems/"
 
 
@@ -104,6 +108,16 @@ def _pydantic_message(error: Mapping[str, Any]) -> str:
         "bool_type": _("Enter true or false."),
         "bool_parsing": _("Enter true or false."),
         "date_from_datetime_parsing": _("Enter a date as YYYY-MM-DD."),
+        "date_from_datetime_inexact": _("Enter a date as YYYY-MM-DD."),
+        "datetime_from_date_parsing": _("Enter a date and time in ISO 8601 format."),
+        "datetime_object_invalid": _("Enter a date and time in ISO 8601 format."),
+        "timezone_aware": _("Enter a date and time with its time zone (ISO 8601)."),
+        "float_parsing": _("Enter a number."),
+        "float_type": _("Enter a number."),
+        "int_from_float": _("Enter a whole number."),
+        "string_pattern_mismatch": _("The value does not have the expected form."),
+        "too_short": _("Enter at least %(n)s items.") % {"n": ctx.get("min_length", "")},
+        "too_long": _("Enter at most %(n)s items.") % {"n": ctx.get("max_length", "")},
         "date_parsing": _("Enter a date as YYYY-MM-DD."),
         "date_type": _("Enter a date as YYYY-MM-DD."),
         "datetime_parsing": _("Enter a date and time in ISO 8601 format."),
@@ -125,11 +139,18 @@ def _pydantic_message(error: Mapping[str, Any]) -> str:
     }
     if kind in messages:
         return messages[kind]
+    if kind not in PYDANTIC_ERROR_TYPES:
+        # Our own PydanticCustomError types (uscc_length, ...) carry an already translated message.
+        return str(error.get("msg") or _("Invalid value."))
     if kind in {"value_error", "assertion_error"}:
         # Our own validators raise ValueError with an already translated message.
         err = ctx.get("error")
         return str(err) if err is not None else str(error.get("msg", ""))
-    return str(error.get("msg", _("Invalid value.")))
+    # A type we have no sentence for: a plain sentence in the user's language, plus pydantic's
+    # own (English) explanation for English readers.
+    if get_language() == "en":
+        return str(error.get("msg") or _("Invalid value."))
+    return _("Invalid value.")
 
 
 def validation_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -204,6 +225,8 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, MalformedBody):  # ninja wraps the parser's error
+            return problem(400, exc.__cause__.code, str(exc.__cause__))
         if exc.status_code == 400:
             return problem(400, "malformed_request", _("The request body could not be read."))
         return problem(exc.status_code, "http_error", str(exc))

@@ -8,9 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 
 from yingshang.identity import facade as identity
 from yingshang.kernel.text import Text
+from yingshang.web.problems import problem
 
 
 @dataclass(frozen=True)
@@ -79,17 +81,34 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "web/dashboard.html", context)
 
 
+_API_PREFIX = "/api/"
+_ERROR_CODES = {400: "bad_request", 403: "permission_denied", 404: "not_found", 500: "server_error"}
+
+
+def _error(request: HttpRequest, status: int) -> HttpResponse:
+    """An error page in the user's language; under /api/ a problem document instead."""
+    if request.path.startswith(_API_PREFIX):
+        messages = {
+            400: _("The request could not be understood."),
+            403: _("You do not have permission to do this."),
+            404: _("There is no such API address; see /api/v1/docs."),
+            500: _("Something went wrong on our side; it has been logged."),
+        }
+        return problem(status, _ERROR_CODES[status], str(messages[status]))
+    return render(request, "web/error.html", {"status": status}, status=status)
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "web/error.html", {"status": 400}, status=400)
+    return _error(request, 400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "web/error.html", {"status": 403}, status=403)
+    return _error(request, 403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "web/error.html", {"status": 404}, status=404)
+    return _error(request, 404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/error.html", {"status": 500}, status=500)
+    return _error(request, 500)

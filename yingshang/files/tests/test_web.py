@@ -15,6 +15,7 @@ from django.urls import reverse
 from yingshang.files.models import Blob, Document
 from yingshang.files.tests import samples
 from yingshang.files.tests.conftest import leftovers, stored_objects
+from yingshang.identity.testing import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def owner():
 
 
 def signed_in(client, user):
-    client.force_login(user)
+    sign_in(client, user)  # fully signed in, second factor passed where one is needed
     return client
 
 

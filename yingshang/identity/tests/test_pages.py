@@ -231,6 +231,16 @@ def test_two_factor_page_for_a_signed_in_user_can_disable(client: Client) -> Non
     assert SignInAttempt.objects.count() == 0
 
 
+def test_a_superuser_must_enrol_a_second_factor_before_anything_else(client: Client) -> None:
+    from yingshang.identity.models import User
+
+    User.objects.create_superuser("admin", "admin@example.invalid", PASSWORD)
+    response = client.post(SIGN_IN, {"username": "admin", "password": PASSWORD})
+    assert response["Location"] == TWO_FACTOR
+    assert client.get(DASHBOARD).status_code == 302
+    assert client.get("/admin/").status_code == 302
+
+
 def test_a_superuser_who_enrolled_is_asked_for_the_code(client: Client) -> None:
     from yingshang.identity.models import User
 

@@ -5,29 +5,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ClockSetting',
+            name="ClockSetting",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, editable=False, primary_key=True, serialize=False)),
-                ('enabled', models.BooleanField(default=False, verbose_name='sandbox enabled')),
-                ('factor', models.DecimalField(decimal_places=4, default=Decimal('1'), max_digits=10, verbose_name='speed factor')),
-                ('anchor_wall', models.DateTimeField(blank=True, null=True, verbose_name='anchor wall time')),
-                ('anchor_domain', models.DateTimeField(blank=True, null=True, verbose_name='anchor domain time')),
-                ('updated_at', models.DateTimeField(verbose_name='updated at (wall time)')),
-                ('updated_by', models.CharField(blank=True, max_length=150, verbose_name='updated by')),
-                ('reason', models.CharField(blank=True, max_length=500, verbose_name='reason')),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(
+                        default=1, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=False, verbose_name="sandbox enabled")),
+                (
+                    "factor",
+                    models.DecimalField(
+                        decimal_places=4, default=Decimal("1"), max_digits=10, verbose_name="speed factor"
+                    ),
+                ),
+                ("anchor_wall", models.DateTimeField(blank=True, null=True, verbose_name="anchor wall time")),
+                (
+                    "anchor_domain",
+                    models.DateTimeField(blank=True, null=True, verbose_name="anchor domain time"),
+                ),
+                ("updated_at", models.DateTimeField(verbose_name="updated at (wall time)")),
+                ("updated_by", models.CharField(blank=True, max_length=150, verbose_name="updated by")),
+                ("reason", models.CharField(blank=True, max_length=500, verbose_name="reason")),
             ],
             options={
-                'verbose_name': 'clock setting',
-                'verbose_name_plural': 'clock settings',
-                'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='kernel_clocksetting_singleton'), models.CheckConstraint(condition=models.Q(('factor__gt', 0)), name='kernel_clocksetting_factor_positive'), models.CheckConstraint(condition=models.Q(('enabled', False), models.Q(('anchor_domain__isnull', False), ('anchor_wall__isnull', False)), _connector='OR'), name='kernel_clocksetting_enabled_has_anchors')],
+                "verbose_name": "clock setting",
+                "verbose_name_plural": "clock settings",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("id", 1)), name="kernel_clocksetting_singleton"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("factor__gt", 0)), name="kernel_clocksetting_factor_positive"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("enabled", False),
+                            models.Q(("anchor_domain__isnull", False), ("anchor_wall__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="kernel_clocksetting_enabled_has_anchors",
+                    ),
+                ],
             },
         ),
     ]

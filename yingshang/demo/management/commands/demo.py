@@ -16,7 +16,9 @@ class Command(BaseCommand):
     help = "Load the demo data (running it twice changes nothing)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--code", metavar="USERNAME", help="Print the current one-time code of a demo user.")
+        parser.add_argument(
+            "--code", metavar="USERNAME", help="Print the current one-time code of a demo user."
+        )
 
     def handle(self, *args: Any, code: str | None, **options: Any) -> None:
         if code:
