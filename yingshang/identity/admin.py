@@ -10,19 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from yingshang.identity.models import ApiToken, Membership, Organisation, SignInAttempt, TotpDevice, User
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    actions = None
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from yingshang.kernel.admin import ReadOnlyAdmin
 
 
 class MembershipInline(admin.TabularInline):

@@ -14,6 +14,8 @@ from yingshang.kernel.models import CalendarDay, ClockSetting, HolidayNotice
 class ReadOnlyAdmin(admin.ModelAdmin):
     """The base of every context's admin: superusers look; writes go through services."""
 
+    actions = None
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
