@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "csp",
     "yingshang.kernel",
     "yingshang.identity",
+    "yingshang.ledger",
     "yingshang.files",
     "yingshang.notifications",
     "yingshang.ops",
