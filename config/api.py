@@ -11,6 +11,7 @@ from ninja import NinjaAPI
 from yingshang.files.api import router as files_router
 from yingshang.identity.api import router as identity_router
 from yingshang.kernel.api import router as kernel_router
+from yingshang.ledger.api import router as ledger_router
 from yingshang.notifications.api import router as notifications_router
 from yingshang.ops.api import router as ops_router
 from yingshang.web.problems import StrictJSONParser, install_problem_handlers
@@ -35,3 +36,4 @@ api.add_router("/kernel", kernel_router)
 api.add_router("/identity", identity_router)
 api.add_router("/files", files_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/ledger", ledger_router)

@@ -270,6 +270,13 @@ YINGSHANG = {
     # The SMS adapter (dotted path); the default writes JSON lines under SMS_OUTBOX_DIR.
     "SMS_GATEWAY": os.environ.get("YINGSHANG_SMS_GATEWAY", "yingshang.notifications.gateways.FileSmsGateway"),
 }
+# The evidence ledger's origin line (C2SP: a schema-less URL naming the log; it is also the
+# checkpoint key's name). Default: the site's host and port followed by /yingshang/ledger.
+YINGSHANG["LEDGER_ORIGIN"] = os.environ.get("YINGSHANG_LEDGER_ORIGIN") or (
+    str(YINGSHANG["SITE_URL"]).split("://", 1)[-1].rstrip("/") + "/yingshang/ledger"
+)
+# Seconds between passes of `yingshang ledger sequence --loop` (what `make run` starts).
+LEDGER_SEQUENCER_INTERVAL_SECONDS = float(os.environ.get("YINGSHANG_LEDGER_SEQUENCER_INTERVAL", "1"))
 # The domain clock's sandbox (accelerated time for rehearsals) is refused in production unless allowed.
 YINGSHANG_ALLOW_SANDBOX = env_bool("YINGSHANG_ALLOW_SANDBOX")
 # Background processes: the chronograph calls each job every tick with the domain time.

@@ -12,6 +12,7 @@ urlpatterns = [
     path("account/", include("yingshang.identity.urls")),
     path("files/", include("yingshang.files.urls")),
     path("inbox/", include("yingshang.notifications.urls")),
+    path("ledger/", include("yingshang.ledger.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -363,6 +363,138 @@ FILES_AND_NOTIFICATIONS: tuple[Expect, ...] = (
 )
 
 
+# --- evidence ledger (read side) -------------------------------------------------------------------
+
+
+def _ledger_world(world: World) -> None:
+    """Two sequenced facts (one public, one for the bidder's eyes) and the supervisor's witness."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from django.db import transaction
+
+    from yingshang.identity.facade import principal_for_user
+    from yingshang.ledger import facade as ledger
+    from yingshang.ledger import note, witnesses
+    from yingshang.ledger.contracts import Actor, Subject, Visibility
+
+    ledger.register_action("ledger.matrix.recorded", "权限矩阵事实", "matrix fact")
+    subject = Subject("ledger", "matrix", "1")
+    bidder = world.user(Role.BIDDER.value)
+    with transaction.atomic():
+        public = ledger.record(
+            action="ledger.matrix.recorded",
+            actor=Actor.system("matrix"),
+            subject=subject,
+            data={},
+            visibility=Visibility.public(),
+        )
+        private = ledger.record(
+            action="ledger.matrix.recorded",
+            actor=Actor.system("matrix"),
+            subject=subject,
+            data={},
+            visibility=Visibility.parties(user_ids=[bidder.pk]),
+        )
+    ledger.sequence_once()
+    from yingshang.ledger.models import LogEntry
+
+    world.extra["ledger_public"] = LogEntry.objects.get(leaf_hash=public.entry_hash).index
+    world.extra["ledger_private"] = LogEntry.objects.get(leaf_hash=private.entry_hash).index
+    signer = note.NoteSigner("matrix-witness", Ed25519PrivateKey.generate())
+    supervisor = principal_for_user(world.user(Role.SUPERVISOR.value))
+    world.extra["witness"] = witnesses.register_witness(
+        principal=supervisor, verifier_key=signer.verifier_key
+    )
+    world.extra["witness_signer"] = signer
+
+
+def _cosignature_body(world: World, principal: str) -> dict[str, Any]:
+    from yingshang.ledger import selectors, verifier
+
+    checkpoint = selectors.latest_checkpoint()
+    assert checkpoint is not None
+    return {"signature_line": world.extra["witness_signer"].sign(verifier.split_note(checkpoint.note)[0])}
+
+
+def _new_witness_body(world: World, principal: str) -> dict[str, Any]:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from yingshang.ledger import note
+
+    return {
+        "verifier_key": note.NoteSigner(f"{principal}-witness", Ed25519PrivateKey.generate()).verifier_key
+    }
+
+
+LEDGER_OVERSEERS = outcomes(guest=DENY, default=DENY, centre_staff=OK, supervisor=OK, auditor=OK)
+
+LEDGER: tuple[Expect, ...] = (
+    expect("GET", "/api/v1/ledger/checkpoint", everyone(), setup=_ledger_world),
+    expect("GET", "/api/v1/ledger/public-key", everyone()),
+    expect(
+        "GET",
+        "/api/v1/ledger/leaves",
+        everyone(),
+        path=lambda w, p: "/api/v1/ledger/leaves?start=0&end=1",
+        setup=_ledger_world,
+    ),
+    expect(
+        "GET",
+        "/api/v1/ledger/proofs/inclusion",
+        everyone(),
+        path=lambda w, p: f"/api/v1/ledger/proofs/inclusion?index={w.extra['ledger_private']}",
+        setup=_ledger_world,
+    ),
+    expect(
+        "GET",
+        "/api/v1/ledger/proofs/consistency",
+        everyone(),
+        path=lambda w, p: f"/api/v1/ledger/proofs/consistency?first=1&second={w.extra['ledger_private'] + 1}",
+        setup=_ledger_world,
+    ),
+    expect(
+        "GET",
+        "/api/v1/ledger/entries/{int:index}",
+        cases=(
+            Case(
+                everyone(),
+                "public entry",
+                path=lambda w, p: f"/api/v1/ledger/entries/{w.extra['ledger_public']}",
+            ),
+            Case(
+                outcomes(guest=HIDDEN, default=HIDDEN, bidder=OK, centre_staff=OK, supervisor=OK, auditor=OK),
+                "the bidder's entry",
+                path=lambda w, p: f"/api/v1/ledger/entries/{w.extra['ledger_private']}",
+            ),
+        ),
+        setup=_ledger_world,
+    ),
+    expect("GET", "/api/v1/ledger/witnesses", LEDGER_OVERSEERS),
+    expect(
+        "POST",
+        "/api/v1/ledger/witnesses",
+        outcomes(guest=DENY, default=DENY, supervisor=Allow((201,))),
+        data=_new_witness_body,
+    ),
+    expect(
+        "POST",
+        "/api/v1/ledger/witnesses/{int:witness_id}/cosignatures",
+        outcomes(guest=DENY, default=DENY, supervisor=Allow((201,))),
+        path=lambda w, p: f"/api/v1/ledger/witnesses/{w.extra['witness'].pk}/cosignatures",
+        data=_cosignature_body,
+        setup=_ledger_world,
+    ),
+    expect("GET", "/ledger/", everyone()),
+    expect("GET", "/ledger/evidence/", LEDGER_OVERSEERS),
+    expect(
+        "GET",
+        "/ledger/evidence/bundle/",
+        LEDGER_OVERSEERS,
+        path=lambda w, p: "/ledger/evidence/bundle/?subject=ledger:matrix:1",
+        setup=_ledger_world,
+    ),
+)
+
+
 EXPECTATIONS: tuple[Expect, ...] = (
     # --- web -------------------------------------------------------------------------------------
     expect("GET", "/", everyone()),
@@ -448,6 +580,7 @@ EXPECTATIONS: tuple[Expect, ...] = (
     ),
     expect("GET", "/api/v1/", everyone(NotApplicable("ninja's root URL: no page (404)"))),
     *FILES_AND_NOTIFICATIONS,
+    *LEDGER,
 )
 
 #: Routes the matrix does not try, each with the reason.

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from yingshang.identity.testing import sign_in
 
-OUR_APPS = {"kernel", "identity", "files", "notifications", "ops"}
+OUR_APPS = {"kernel", "identity", "files", "notifications", "ops", "ledger"}
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""`yingshang serve` runs the web server, the worker and the chronograph, and stops them all.
+"""`yingshang serve` runs the web server, worker, chronograph and sequencer, and stops them all.
 
 These tests start the real processes on their own SQLite file and port, as `make run` does.
 """
@@ -81,14 +81,14 @@ def served(environment: dict[str, str]) -> Iterator[tuple[subprocess.Popen[bytes
 
 
 def wait_for_health(port: int, timeout: float = 60.0) -> dict:
-    """Poll /healthz until the worker and the chronograph report in (a bounded wait for processes)."""
+    """Poll /healthz until the worker, chronograph and sequencer report in (a bounded wait)."""
     deadline = time.monotonic() + timeout
     last: dict = {}
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
                 last = json.loads(response.read())
-            if last["worker"]["status"] == "ok" and last["chronograph"]["status"] == "ok":
+            if all(last[name]["status"] == "ok" for name in ("worker", "chronograph", "sequencer")):
                 return last
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
@@ -96,12 +96,12 @@ def wait_for_health(port: int, timeout: float = 60.0) -> dict:
     raise AssertionError(f"processes did not report healthy within {timeout}s: {last}")
 
 
-def test_serve_runs_all_three_and_ctrl_c_stops_them(served: tuple[subprocess.Popen[bytes], int]) -> None:
+def test_serve_runs_all_four_and_ctrl_c_stops_them(served: tuple[subprocess.Popen[bytes], int]) -> None:
     process, port = served
     report = wait_for_health(port)
     assert report["database"] == {"status": "ok", "vendor": "sqlite"}
     kids = children(process.pid)
-    assert len(kids) == 3
+    assert len(kids) == 4
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
         assert response.status == 200
     process.send_signal(signal.SIGINT)

@@ -9,6 +9,7 @@ from django.db import transaction
 from yingshang.demo.city import DEMO_PASSWORD, DEMO_TOTP_SECRET, DIVISION, ORGANISATIONS, PEOPLE
 from yingshang.identity import facade as identity
 from yingshang.kernel.identifiers import make_uscc
+from yingshang.ledger import facade as ledger
 
 
 @dataclass(frozen=True)
@@ -44,4 +45,7 @@ def load() -> LoadReport:
             )
             if {role.value for role in identity.SECOND_FACTOR_ROLES} & set(person.roles):
                 identity.ensure_totp(user=user, secret=DEMO_TOTP_SECRET)
+    # The services recorded every fact in the ledger's outbox; sequence them now so the ledger
+    # page shows a signed checkpoint at once (under `make run` the sequencer loop does this).
+    ledger.sequence_once()
     return LoadReport(organisations=len(ORGANISATIONS), users=len(PEOPLE))

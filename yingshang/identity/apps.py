@@ -19,3 +19,7 @@ class IdentityConfig(AppConfig):
             return errors.PermissionDenied(message)
 
         policy.denied_error = denied
+
+        from yingshang.identity import ledger_actions
+
+        ledger_actions.register()

@@ -63,6 +63,8 @@ class Organisation(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    #: Leaf hash of the ledger entry recording the last change (tamper detection).
+    ledger_entry_hash = models.CharField(_("ledger entry hash"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("organisation")
@@ -102,6 +104,8 @@ class Membership(models.Model):
         related_name="+",
         verbose_name=_("granted by"),
     )
+    #: Leaf hash of the ledger entry recording the grant (tamper detection).
+    ledger_entry_hash = models.CharField(_("ledger entry hash"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("membership")

@@ -4,8 +4,11 @@ Errors are ``yingshang.kernel.errors`` classes with translated messages. Securit
 TOTP, token expiry) is the **wall clock**; the functions that read it take ``at=`` so tests can
 set the time (``None``: now).
 
-Evidence ledger: when ``yingshang.ledger`` lands, each command records its fact in the same
-transaction; the action codes are listed in ``docs/identity.md`` ("Evidence").
+Evidence ledger: each command records its fact in its own transaction through the ledger's
+facade (``identity.ledger_actions`` has the codes; ``docs/identity.md``, "Evidence", the table).
+Organisations and memberships are ledgered aggregates (``record_change``: their rows keep the
+entry's hash, so ``yingshang ledger audit`` finds rows edited behind the services' back).
+Secrets (passwords, token secrets, TOTP seeds) never go into the ledger.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yingshang.identity import events, sealing, selectors, tokens, totp
+from yingshang.identity import ledger_actions as evidence
 from yingshang.identity.models import (
     LANGUAGE_CHOICES,
     ApiToken,
@@ -44,6 +48,8 @@ from yingshang.kernel.errors import Conflict, InvalidInput, Locked, NotAuthentic
 from yingshang.kernel.events import publish
 from yingshang.kernel.identifiers import InvalidIdentifier, check_uscc
 from yingshang.kernel.policy import Principal, scope_allows
+from yingshang.ledger import facade as ledger
+from yingshang.ledger.contracts import Actor, Visibility
 
 __all__ = [
     "CreatedToken",
@@ -140,6 +146,12 @@ def register_organisation(
         if Organisation.objects.filter(uscc=uscc).exists():
             raise Conflict(_("An organisation with credit code %(uscc)s is already registered."), uscc=uscc)
         organisation = Organisation.objects.create(kind=kind, name=name, uscc=uscc, division=division)
+        ledger.record_change(
+            instance=organisation,
+            action=evidence.ORGANISATION_REGISTERED,
+            actor=evidence.actor_of(actor),
+            visibility=Visibility.public(),
+        )
         publish(
             events.OrganisationRegistered(organisation_id=organisation.pk, uscc=organisation.uscc, kind=kind)
         )
@@ -157,10 +169,18 @@ def ensure_organisation(*, kind: str, name: str, uscc: str, division: str | None
         wanted = {"kind": kind, "name": name, "division": division, "is_active": True}
         changed = [field for field, value in wanted.items() if getattr(organisation, field) != value]
         if changed:
+            old = {field: getattr(organisation, field) for field in changed}
             for field in changed:
                 setattr(organisation, field, wanted[field])
             organisation.updated_at = clock.wall_now()
             organisation.save(update_fields=[*changed, "updated_at"])
+            ledger.record_change(
+                instance=organisation,
+                action=evidence.ORGANISATION_UPDATED,
+                actor=Actor.system("demo"),
+                visibility=Visibility.public(),
+                data={"changed": {field: {"old": old[field], "new": wanted[field]} for field in changed}},
+            )
     return organisation
 
 
@@ -232,6 +252,13 @@ def create_user(
         )
         user.set_password(password)
         user.save()
+        ledger.record(
+            action=evidence.USER_CREATED,
+            actor=evidence.actor_of(actor),
+            subject=evidence.user_subject(user.pk),
+            data={"username": user.username},
+            visibility=evidence.user_only(user.pk),
+        )
         publish(events.UserCreated(user_id=user.pk))
     return user
 
@@ -272,6 +299,13 @@ def ensure_user(
             for field in changed:
                 setattr(user, field, wanted[field])
             user.save(update_fields=changed)
+            ledger.record(
+                action=evidence.USER_UPDATED,
+                actor=Actor.system("demo"),
+                subject=evidence.user_subject(user.pk),
+                data={"fields": sorted(changed)},
+                visibility=evidence.user_only(user.pk),
+            )
     return user
 
 
@@ -284,9 +318,17 @@ def update_profile(*, user: User, display_name: str, phone: str, preferred_langu
     if len(phone) > 20:
         raise _invalid("phone", "too_long", _("Enter at most %(n)s characters."), n=20)
     with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(
-            display_name=display_name, phone=phone, preferred_language=preferred_language
-        )
+        wanted = {"display_name": display_name, "phone": phone, "preferred_language": preferred_language}
+        changed = sorted(field for field, value in wanted.items() if getattr(user, field) != value)
+        User.objects.filter(pk=user.pk).update(**wanted)
+        if changed:
+            ledger.record(
+                action=evidence.USER_UPDATED,
+                actor=evidence.user_actor(user.pk),
+                subject=evidence.user_subject(user.pk),
+                data={"fields": changed},
+                visibility=evidence.user_only(user.pk),
+            )
     user.display_name, user.phone, user.preferred_language = display_name, phone, preferred_language
     return user
 
@@ -353,6 +395,18 @@ def grant_role(*, actor: Principal | None, user: User, organisation: Organisatio
                 )
         except IntegrityError:  # a concurrent grant of the same role won
             return Membership.objects.get(user=user, organisation=organisation, role=parsed.value)
+        ledger.record_change(
+            instance=membership,
+            action=evidence.ROLE_GRANTED,
+            actor=evidence.actor_of(actor),
+            visibility=Visibility.parties(user_ids=(user.pk,), organisation_ids=(organisation.pk,)),
+            data={
+                "user": user.username,
+                "organisation_uscc": organisation.uscc,
+                "role": parsed.value,
+                "granted_by": actor.user_id if actor is not None else None,
+            },
+        )
         publish(events.RoleGranted(user_id=user.pk, organisation_id=organisation.pk, role=parsed.value))
     return membership
 
@@ -363,15 +417,25 @@ def revoke_role(*, actor: Principal | None, user: User, organisation: Organisati
         organisation_policy.require(actor, "revoke_role", organisation)
     parsed = _parse_role(role)
     with transaction.atomic():
-        deleted, _detail = Membership.objects.filter(
-            user=user, organisation=organisation, role=parsed.value
-        ).delete()
+        membership_id = (
+            Membership.objects.filter(user=user, organisation=organisation, role=parsed.value)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        deleted = Membership.objects.filter(pk=membership_id).delete()[0] if membership_id is not None else 0
         if not deleted:
             raise NotFound(
                 _("%(user)s does not hold that role in %(organisation)s."),
                 user=str(user),
                 organisation=organisation.name,
             )
+        ledger.record(
+            action=evidence.ROLE_REVOKED,
+            actor=evidence.actor_of(actor),
+            subject=evidence.membership_subject(Membership(pk=membership_id)),
+            data={"user": user.username, "organisation_uscc": organisation.uscc, "role": parsed.value},
+            visibility=Visibility.parties(user_ids=(user.pk,), organisation_ids=(organisation.pk,)),
+        )
         publish(events.RoleRevoked(user_id=user.pk, organisation_id=organisation.pk, role=parsed.value))
 
 
@@ -475,6 +539,21 @@ def create_api_token(
             created_at=now,
             expires_at=expires_at,
         )
+        ledger.record(
+            action=evidence.TOKEN_CREATED,
+            actor=evidence.user_actor(user.pk),
+            subject=evidence.token_subject(token.pk),
+            data={
+                "user": user.username,
+                "prefix": token.prefix,
+                "scopes": list(clean_scopes),
+                "expires_at": expires_at,
+                "organisation_uscc": organisation.uscc if organisation is not None else None,
+            },
+            visibility=Visibility.parties(
+                user_ids=(user.pk,), organisation_ids=(organisation.pk,) if organisation is not None else ()
+            ),
+        )
         publish(events.ApiTokenCreated(token_id=token.pk, user_id=user.pk, scopes=tuple(clean_scopes)))
     return CreatedToken(token=token, plain=new.plain)
 
@@ -490,6 +569,13 @@ def revoke_api_token(*, user: User, token_id: int, at: datetime | None = None) -
         if token.revoked_at is None:
             token.revoked_at = now
             token.save(update_fields=["revoked_at"])
+            ledger.record(
+                action=evidence.TOKEN_REVOKED,
+                actor=evidence.user_actor(user.pk),
+                subject=evidence.token_subject(token.pk),
+                data={"user": user.username, "prefix": token.prefix},
+                visibility=evidence.user_only(user.pk),
+            )
             publish(events.ApiTokenRevoked(token_id=token.pk, user_id=user.pk))
     return token
 
@@ -536,9 +622,16 @@ class PasswordCheck:
 
 
 def record_sign_in_attempt(
-    *, username: str, client_address: str, outcome: str, user: User | None = None, at: datetime | None = None
+    *,
+    username: str,
+    client_address: str,
+    outcome: str,
+    user: User | None = None,
+    second_factor: bool = False,
+    at: datetime | None = None,
 ) -> SignInAttempt:
-    """Record one attempt; publishes ``AccountLockedOut`` when a failure reaches a limit."""
+    """Record one attempt; publishes ``AccountLockedOut`` when a failure reaches a limit.
+    Sign-ins and lockouts go to the evidence ledger (``second_factor``: a code was checked)."""
     now = _now(at)
     outcome = SignInAttempt.Outcome(outcome)
     with transaction.atomic():
@@ -552,6 +645,13 @@ def record_sign_in_attempt(
         if outcome in selectors.FAILURES:
             until = selectors.locked_until(username=username, client_address=client_address, at=now)
             if until is not None:
+                ledger.record(
+                    action=evidence.USER_LOCKED_OUT,
+                    actor=Actor.guest(),
+                    subject=evidence.username_subject(attempt.username),
+                    data={"client_address": attempt.client_address, "until": until},
+                    visibility=evidence.user_only(user.pk) if user is not None else Visibility.oversight(),
+                )
                 publish(
                     events.AccountLockedOut(
                         username=attempt.username,
@@ -561,6 +661,13 @@ def record_sign_in_attempt(
                     )
                 )
         elif outcome == SignInAttempt.Outcome.SIGNED_IN and user is not None:
+            ledger.record(
+                action=evidence.USER_SIGNED_IN,
+                actor=evidence.user_actor(user.pk),
+                subject=evidence.user_subject(user.pk),
+                data={"client_address": attempt.client_address, "second_factor": second_factor},
+                visibility=evidence.user_only(user.pk),
+            )
             publish(events.UserSignedIn(user_id=user.pk, client_address=attempt.client_address))
     return attempt
 
@@ -645,7 +752,12 @@ def verify_second_factor(
         else:
             outcome = SignInAttempt.Outcome.SIGNED_IN if ok else SignInAttempt.Outcome.BAD_CODE
         record_sign_in_attempt(
-            username=user.username, client_address=client_address, outcome=outcome, user=user, at=now
+            username=user.username,
+            client_address=client_address,
+            outcome=outcome,
+            user=user,
+            second_factor=True,
+            at=now,
         )
     if until is not None:
         raise _locked_error(until)
@@ -689,6 +801,7 @@ def confirm_totp(*, user: User, code: str, at: datetime | None = None) -> TotpDe
             raise _invalid("code", "bad_code", WRONG_CODE)
         device.confirmed_at = now
         device.save(update_fields=["confirmed_at"])
+        _record_totp(user.pk, evidence.TOTP_CONFIRMED)
         publish(events.SecondFactorEnrolled(user_id=user.pk))
     return device
 
@@ -704,6 +817,7 @@ def disable_totp(*, user: User, code: str, at: datetime | None = None) -> None:
         if device.is_confirmed and not _use_code(device, code, now=now):
             raise _invalid("code", "bad_code", WRONG_CODE)
         device.delete()
+        _record_totp(user.pk, evidence.TOTP_DISABLED)
         publish(events.SecondFactorDisabled(user_id=user.pk))
 
 
@@ -724,5 +838,17 @@ def ensure_totp(*, user: User, secret: str) -> TotpDevice:
         device.confirmed_at = clock.wall_now()
         device.last_used_step = None
         device.save()
+        _record_totp(user.pk, evidence.TOTP_CONFIRMED)
         publish(events.SecondFactorEnrolled(user_id=user.pk))
     return device
+
+
+def _record_totp(user_id: int, action: str) -> None:
+    """The second-factor facts carry no data (never the seed)."""
+    ledger.record(
+        action=action,
+        actor=evidence.user_actor(user_id),
+        subject=evidence.user_subject(user_id),
+        data={},
+        visibility=evidence.user_only(user_id),
+    )

@@ -93,3 +93,23 @@ class Cosignature(models.Model):
         verbose_name = _("cosignature")
         verbose_name_plural = _("cosignatures")
         constraints = [models.UniqueConstraint(fields=["checkpoint", "witness"], name="ledger_one_cosignature")]
+
+
+class LedgerEvent(models.Model):
+    """An event the ledger knows has happened for a subject (``mark_event``), which publishes the
+    entries whose visibility is ``public_from(event, subject)``. Insert-only."""
+
+    event = models.CharField(_("event"), max_length=100)
+    subject_context = models.CharField(_("subject context"), max_length=50)
+    subject_type = models.CharField(_("subject type"), max_length=50)
+    subject_id = models.CharField(_("subject id"), max_length=100)
+    happened_at = models.DateTimeField(_("happened at"))
+
+    class Meta:
+        verbose_name = _("ledger event")
+        verbose_name_plural = _("ledger events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "subject_context", "subject_type", "subject_id"], name="ledger_event_once"
+            )
+        ]

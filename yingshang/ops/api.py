@@ -25,6 +25,7 @@ class HealthOut(Schema):
     worker: ProcessOut
     chronograph: ProcessOut
     queued_tasks: int | None
+    sequencer: ProcessOut
 
 
 @router.get("/health", response={200: HealthOut, 503: HealthOut}, auth=None, summary="Platform health")

@@ -26,6 +26,7 @@ class Health:
     worker: ProcessHealth
     chronograph: ProcessHealth
     queued_tasks: int | None
+    sequencer: ProcessHealth
 
     @property
     def ok(self) -> bool:
@@ -39,4 +40,5 @@ def health_document(report: Health) -> dict[str, Any]:
         "worker": report.worker.as_dict(),
         "chronograph": report.chronograph.as_dict(),
         "queued_tasks": report.queued_tasks,
+        "sequencer": report.sequencer.as_dict(),
     }

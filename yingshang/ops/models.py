@@ -1,4 +1,4 @@
-"""Process heartbeats: how /healthz knows the worker and the chronograph are alive."""
+"""Process heartbeats: how /healthz knows the worker, the chronograph and the sequencer are alive."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ class Heartbeat(models.Model):
         WORKER = "worker", _("task worker")
         CHRONOGRAPH = "chronograph", _("chronograph")
         WEB = "web", _("web server")
+        SEQUENCER = "sequencer", _("ledger sequencer")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     host = models.CharField(_("host"), max_length=255)

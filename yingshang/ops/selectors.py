@@ -22,7 +22,7 @@ def _process(kind: str, now: datetime) -> ProcessHealth:
 
 
 def health() -> Health:
-    """Wall-clock liveness of the database, the worker and the chronograph."""
+    """Wall-clock liveness of the database, the worker, the chronograph and the ledger sequencer."""
     now = timezone.now()
     try:
         with connection.cursor() as cursor:
@@ -30,6 +30,13 @@ def health() -> Health:
             cursor.fetchone()
     except Exception:
         absent = ProcessHealth("absent", None)
-        return Health("error", connection.vendor, absent, absent, None)
+        return Health("error", connection.vendor, absent, absent, None, absent)
     queued = DBTaskResult.objects.ready().count()
-    return Health("ok", connection.vendor, _process("worker", now), _process("chronograph", now), queued)
+    return Health(
+        "ok",
+        connection.vendor,
+        _process("worker", now),
+        _process("chronograph", now),
+        queued,
+        _process("sequencer", now),
+    )

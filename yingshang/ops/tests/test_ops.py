@@ -30,6 +30,7 @@ def test_healthz_reports_database_and_absent_processes(client: Client) -> None:
     assert body["database"]["status"] == "ok"
     assert body["worker"]["status"] == "absent"
     assert body["chronograph"]["status"] == "absent"
+    assert body["sequencer"] == {"status": "absent", "last_seen": None}
 
 
 @pytest.mark.django_db
@@ -46,8 +47,10 @@ def test_worker_heartbeat_turns_stale_after_thirty_seconds() -> None:
 @pytest.mark.django_db
 def test_api_health_has_the_same_document(client: Client) -> None:
     services.beat(kind="chronograph", started_at=datetime.now(UTC))
+    services.beat(kind="sequencer", started_at=datetime.now(UTC))
     body = client.get("/api/v1/system/health").json()
     assert body["chronograph"]["status"] == "ok"
+    assert body["sequencer"]["status"] == "ok"
     assert body["worker"]["status"] == "absent"
 
 

@@ -1,6 +1,6 @@
-"""``yingshang serve``: the ASGI server, the task worker and the chronograph, together.
+"""``yingshang serve``: the ASGI server, the task worker, the chronograph and the ledger sequencer.
 
-Ctrl-C (or SIGTERM) stops all three; if one of them dies, the others are stopped too and the
+Ctrl-C (or SIGTERM) stops all four; if one of them dies, the others are stopped too and the
 command exits with an error, so a broken process never goes unnoticed.
 """
 
@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = "Serve the platform with its worker and chronograph (what `make run` starts)."
+    help = "Serve the platform with its worker, chronograph and ledger sequencer (what `make run` starts)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("YINGSHANG_HOST", "127.0.0.1"))
@@ -44,6 +44,7 @@ class Command(BaseCommand):
             ],
             "worker": [*manage, "worker", "--queue-name", "*", "--interval", "1"],
             "chronograph": [*manage, "chronograph"],
+            "sequencer": [*manage, "ledger", "sequence", "--loop"],
         }
         if not no_accounts:
             from yingshang.demo.accounts import print_accounts
@@ -61,7 +62,7 @@ class Command(BaseCommand):
         for name, command in commands.items():
             processes[name] = subprocess.Popen(command, env=os.environ.copy())  # noqa: S603
         self.stdout.write(
-            f"Serving on http://{host}:{port}/ with the worker and chronograph; Ctrl-C stops all."
+            f"Serving on http://{host}:{port}/ with the worker, chronograph and sequencer; Ctrl-C stops all."
         )
         failed = ""
         while not stopping:

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from yingshang.ledger import views
+
+app_name = "ledger"
+
+urlpatterns = [
+    path("", views.ledger_home, name="home"),
+    path("evidence/", views.evidence, name="evidence"),
+    path("evidence/bundle/", views.evidence_bundle, name="evidence_bundle"),
+]
