@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,24 +9,15 @@ import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection
 
 from yingshang.ledger import facade, locks, merkle, note, services, verifier
 from yingshang.ledger.models import Checkpoint, LogEntry, OutboxEntry, TreeNode
 from yingshang.ledger.selectors import fetch_nodes
+from yingshang.ledger.tests.reading import run_ledger as run
 from yingshang.ledger.tests.recording import TEST_ACTION, record_many, tampering
 
 pytestmark = pytest.mark.django_db
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("ledger", *args, stdout=out, stderr=err)
-    except SystemExit as exit:
-        return int(exit.code or 0), out.getvalue(), err.getvalue()
-    return 0, out.getvalue(), err.getvalue()
 
 
 def checkpoint_body(checkpoint: Checkpoint) -> verifier.CheckpointBody:
