@@ -1,5 +1,33 @@
-"""Test-wide settings: the suite runs against whatever DATABASE_URL names (SQLite by default)."""
+"""Test-wide settings: the suite runs against whatever DATABASE_URL names (SQLite by default).
+
+Two markers split tests between the two passes of CI instead of skipping them:
+``postgresql`` tests exercise PostgreSQL's own features (roles, commit order, advisory locks)
+and run in the PostgreSQL pass; ``sqlite`` tests bring their own SQLite database (process
+tests) and run in the SQLite pass only, so the PostgreSQL pass does not repeat them. The other
+pass deselects them (pytest reports them as deselected, not skipped).
+"""
+
+from __future__ import annotations
 
 import os
 
+import pytest
+
 os.environ.setdefault("YINGSHANG_TESTING", "1")
+
+
+def on_postgresql() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgresql: runs only when DATABASE_URL is PostgreSQL")
+    config.addinivalue_line("markers", "sqlite: runs only in the SQLite pass")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unwanted = "sqlite" if on_postgresql() else "postgresql"
+    deselected = [item for item in items if item.get_closest_marker(unwanted)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker(unwanted)]

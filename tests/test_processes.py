@@ -19,6 +19,9 @@ from pathlib import Path
 
 import pytest
 
+# These tests bring their own SQLite database and processes: the SQLite pass runs them once.
+pytestmark = pytest.mark.sqlite
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -6,7 +6,7 @@ these; docs/ledger.md documents every field and the entry format built from them
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -105,7 +105,9 @@ class Visibility:
     def parties(
         cls, *, user_ids: Iterable[int] = (), organisation_ids: Iterable[int] = (), centre: bool = True
     ) -> Visibility:
-        return cls("parties", user_ids=tuple(user_ids), organisation_ids=tuple(organisation_ids), centre=centre)
+        return cls(
+            "parties", user_ids=tuple(user_ids), organisation_ids=tuple(organisation_ids), centre=centre
+        )
 
     @classmethod
     def oversight(cls, *, centre: bool = True) -> Visibility:

@@ -24,6 +24,9 @@ class OutboxEntry(models.Model):
         verbose_name = _("outbox entry")
         verbose_name_plural = _("outbox entries")
 
+    def __str__(self) -> str:
+        return f"outbox {self.pk}: {self.leaf_hash[:16]}"
+
 
 class LogEntry(models.Model):
     index = models.BigIntegerField(_("leaf index"), primary_key=True)
@@ -42,7 +45,14 @@ class LogEntry(models.Model):
     class Meta:
         verbose_name = _("log entry")
         verbose_name_plural = _("log entries")
-        indexes = [models.Index(fields=["subject_context", "subject_type", "subject_id"], name="ledger_entry_subject")]
+        indexes = [
+            models.Index(
+                fields=["subject_context", "subject_type", "subject_id"], name="ledger_entry_subject"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.index} {self.action}"
 
 
 class TreeNode(models.Model):
@@ -54,6 +64,9 @@ class TreeNode(models.Model):
     class Meta:
         verbose_name = _("tree node")
         verbose_name_plural = _("tree nodes")
+
+    def __str__(self) -> str:
+        return f"node ({self.level}, {self.position})"
 
 
 class Checkpoint(models.Model):
@@ -67,6 +80,9 @@ class Checkpoint(models.Model):
         verbose_name = _("checkpoint")
         verbose_name_plural = _("checkpoints")
         ordering = ["-size"]
+
+    def __str__(self) -> str:
+        return f"checkpoint of size {self.size}"
 
 
 class Witness(models.Model):
@@ -82,6 +98,9 @@ class Witness(models.Model):
         verbose_name = _("witness")
         verbose_name_plural = _("witnesses")
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class Cosignature(models.Model):
     checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="cosignatures")
@@ -92,7 +111,12 @@ class Cosignature(models.Model):
     class Meta:
         verbose_name = _("cosignature")
         verbose_name_plural = _("cosignatures")
-        constraints = [models.UniqueConstraint(fields=["checkpoint", "witness"], name="ledger_one_cosignature")]
+        constraints = [
+            models.UniqueConstraint(fields=["checkpoint", "witness"], name="ledger_one_cosignature")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.witness_id} on {self.checkpoint_id}"
 
 
 class LedgerEvent(models.Model):
@@ -113,3 +137,6 @@ class LedgerEvent(models.Model):
                 fields=["event", "subject_context", "subject_type", "subject_id"], name="ledger_event_once"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.subject_context}:{self.subject_type}:{self.subject_id}"

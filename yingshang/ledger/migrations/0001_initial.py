@@ -5,106 +5,174 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('identity', '0001_initial'),
+        ("identity", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Checkpoint',
+            name="Checkpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('size', models.BigIntegerField(unique=True, verbose_name='tree size')),
-                ('root', models.CharField(max_length=64, verbose_name='root hash (hex)')),
-                ('note', models.TextField(verbose_name='signed note')),
-                ('key_id', models.CharField(max_length=16, verbose_name='key id')),
-                ('created_at', models.DateTimeField(verbose_name='created at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("size", models.BigIntegerField(unique=True, verbose_name="tree size")),
+                ("root", models.CharField(max_length=64, verbose_name="root hash (hex)")),
+                ("note", models.TextField(verbose_name="signed note")),
+                ("key_id", models.CharField(max_length=16, verbose_name="key id")),
+                ("created_at", models.DateTimeField(verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'checkpoint',
-                'verbose_name_plural': 'checkpoints',
-                'ordering': ['-size'],
+                "verbose_name": "checkpoint",
+                "verbose_name_plural": "checkpoints",
+                "ordering": ["-size"],
             },
         ),
         migrations.CreateModel(
-            name='OutboxEntry',
+            name="OutboxEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('entry', models.TextField(verbose_name='canonical entry (RFC 8785 JSON)')),
-                ('leaf_hash', models.CharField(max_length=64, unique=True, verbose_name='leaf hash (hex)')),
-                ('recorded_at', models.DateTimeField(verbose_name='recorded at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("entry", models.TextField(verbose_name="canonical entry (RFC 8785 JSON)")),
+                ("leaf_hash", models.CharField(max_length=64, unique=True, verbose_name="leaf hash (hex)")),
+                ("recorded_at", models.DateTimeField(verbose_name="recorded at")),
             ],
             options={
-                'verbose_name': 'outbox entry',
-                'verbose_name_plural': 'outbox entries',
+                "verbose_name": "outbox entry",
+                "verbose_name_plural": "outbox entries",
             },
         ),
         migrations.CreateModel(
-            name='TreeNode',
+            name="TreeNode",
             fields=[
-                ('pk', models.CompositePrimaryKey('level', 'position', blank=True, editable=False, primary_key=True, serialize=False)),
-                ('level', models.PositiveSmallIntegerField(verbose_name='level')),
-                ('position', models.BigIntegerField(verbose_name='position')),
-                ('hash', models.BinaryField(max_length=32, verbose_name='hash')),
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "level", "position", blank=True, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("level", models.PositiveSmallIntegerField(verbose_name="level")),
+                ("position", models.BigIntegerField(verbose_name="position")),
+                ("hash", models.BinaryField(max_length=32, verbose_name="hash")),
             ],
             options={
-                'verbose_name': 'tree node',
-                'verbose_name_plural': 'tree nodes',
+                "verbose_name": "tree node",
+                "verbose_name_plural": "tree nodes",
             },
         ),
         migrations.CreateModel(
-            name='LogEntry',
+            name="LogEntry",
             fields=[
-                ('index', models.BigIntegerField(primary_key=True, serialize=False, verbose_name='leaf index')),
-                ('leaf_hash', models.CharField(max_length=64, unique=True, verbose_name='leaf hash (hex)')),
-                ('entry', models.TextField(verbose_name='canonical entry (RFC 8785 JSON)')),
-                ('action', models.CharField(db_index=True, max_length=100, verbose_name='action')),
-                ('subject_context', models.CharField(max_length=50, verbose_name='subject context')),
-                ('subject_type', models.CharField(max_length=50, verbose_name='subject type')),
-                ('subject_id', models.CharField(max_length=100, verbose_name='subject id')),
-                ('actor_user_id', models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name='actor user id')),
-                ('actor_organisation_id', models.BigIntegerField(blank=True, null=True, verbose_name='actor organisation id')),
-                ('visibility', models.JSONField(verbose_name='visibility')),
-                ('time', models.DateTimeField(verbose_name='time of the fact')),
-                ('sequenced_at', models.DateTimeField(verbose_name='sequenced at')),
+                (
+                    "index",
+                    models.BigIntegerField(primary_key=True, serialize=False, verbose_name="leaf index"),
+                ),
+                ("leaf_hash", models.CharField(max_length=64, unique=True, verbose_name="leaf hash (hex)")),
+                ("entry", models.TextField(verbose_name="canonical entry (RFC 8785 JSON)")),
+                ("action", models.CharField(db_index=True, max_length=100, verbose_name="action")),
+                ("subject_context", models.CharField(max_length=50, verbose_name="subject context")),
+                ("subject_type", models.CharField(max_length=50, verbose_name="subject type")),
+                ("subject_id", models.CharField(max_length=100, verbose_name="subject id")),
+                (
+                    "actor_user_id",
+                    models.BigIntegerField(
+                        blank=True, db_index=True, null=True, verbose_name="actor user id"
+                    ),
+                ),
+                (
+                    "actor_organisation_id",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="actor organisation id"),
+                ),
+                ("visibility", models.JSONField(verbose_name="visibility")),
+                ("time", models.DateTimeField(verbose_name="time of the fact")),
+                ("sequenced_at", models.DateTimeField(verbose_name="sequenced at")),
             ],
             options={
-                'verbose_name': 'log entry',
-                'verbose_name_plural': 'log entries',
-                'indexes': [models.Index(fields=['subject_context', 'subject_type', 'subject_id'], name='ledger_entry_subject')],
+                "verbose_name": "log entry",
+                "verbose_name_plural": "log entries",
+                "indexes": [
+                    models.Index(
+                        fields=["subject_context", "subject_type", "subject_id"], name="ledger_entry_subject"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Witness',
+            name="Witness",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='key name')),
-                ('verifier_key', models.CharField(max_length=300, unique=True, verbose_name='verifier key (signed-note form)')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('registered_at', models.DateTimeField(verbose_name='registered at')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.organisation', verbose_name='organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="key name")),
+                (
+                    "verifier_key",
+                    models.CharField(
+                        max_length=300, unique=True, verbose_name="verifier key (signed-note form)"
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("registered_at", models.DateTimeField(verbose_name="registered at")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="identity.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'witness',
-                'verbose_name_plural': 'witnesses',
+                "verbose_name": "witness",
+                "verbose_name_plural": "witnesses",
             },
         ),
         migrations.CreateModel(
-            name='Cosignature',
+            name="Cosignature",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('signature_line', models.TextField(verbose_name='signature line')),
-                ('signed_at', models.DateTimeField(verbose_name='signed at')),
-                ('checkpoint', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cosignatures', to='ledger.checkpoint')),
-                ('witness', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cosignatures', to='ledger.witness')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("signature_line", models.TextField(verbose_name="signature line")),
+                ("signed_at", models.DateTimeField(verbose_name="signed at")),
+                (
+                    "checkpoint",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cosignatures",
+                        to="ledger.checkpoint",
+                    ),
+                ),
+                (
+                    "witness",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cosignatures",
+                        to="ledger.witness",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cosignature',
-                'verbose_name_plural': 'cosignatures',
-                'constraints': [models.UniqueConstraint(fields=('checkpoint', 'witness'), name='ledger_one_cosignature')],
+                "verbose_name": "cosignature",
+                "verbose_name_plural": "cosignatures",
+                "constraints": [
+                    models.UniqueConstraint(fields=("checkpoint", "witness"), name="ledger_one_cosignature")
+                ],
             },
         ),
     ]

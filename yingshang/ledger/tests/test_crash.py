@@ -85,7 +85,12 @@ def _postgres_url() -> str | None:
     return url if url.startswith(("postgres://", "postgresql://")) else None
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", marks=pytest.mark.sqlite),
+        pytest.param("postgresql", marks=pytest.mark.postgresql),
+    ]
+)
 def environment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if k not in {"YINGSHANG_TESTING", "DATABASE_URL"}}
     env.update(YINGSHANG_VAR_DIR=str(tmp_path / "var"), YINGSHANG_LOG_LEVEL="WARNING")
@@ -94,8 +99,7 @@ def environment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict
         yield env
         return
     server = _postgres_url()
-    if server is None:
-        pytest.skip("DATABASE_URL does not name a PostgreSQL server")
+    assert server is not None, "the postgresql marker selects this only when DATABASE_URL is PostgreSQL"
     config = dj_database_url.parse(server)
     name = f"crash_{os.getpid()}_{random.randrange(10**6)}"
     admin = psycopg.connect(

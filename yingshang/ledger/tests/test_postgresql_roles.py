@@ -2,8 +2,8 @@
 role can SELECT but not write.
 
 This module runs only when the test database is PostgreSQL (``DATABASE_URL=postgres://...``);
-CI runs the suite on both databases, so it runs there. On SQLite it is skipped because the
-features it tests (row-level DELETE triggers on the log, database roles) are PostgreSQL's.
+CI runs the suite on both databases, so it runs there. In the SQLite pass it is deselected
+(the ``postgresql`` marker, see conftest.py) because the features it tests (row-level DELETE triggers on the log, database roles) are PostgreSQL's.
 """
 
 from __future__ import annotations
@@ -20,9 +20,7 @@ from yingshang.ledger.tests.reading import sequenced
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="PostgreSQL features: run with DATABASE_URL=postgres://..."
-    ),
+    pytest.mark.postgresql,
 ]
 
 TABLES = ("ledger_logentry", "ledger_treenode", "ledger_checkpoint", "ledger_cosignature")

@@ -8,7 +8,6 @@ from typing import Any
 import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from django.conf import settings
 from django.db import connection
 
 from yingshang.ledger import facade, locks, merkle, note, services, verifier
@@ -132,9 +131,7 @@ def _entry_text(number: int) -> str:
     ).decode()
 
 
-@pytest.mark.skipif(
-    not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), reason="PostgreSQL only"
-)
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_rows_committed_out_of_id_order_are_all_sequenced() -> None:
     """On PostgreSQL a transaction that took a lower id may commit later: it is neither skipped
