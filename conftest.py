@@ -31,3 +31,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if not item.get_closest_marker(unwanted)]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the documents this test process stored (settings put them in a folder of its own)."""
+    import shutil
+
+    from django.conf import settings
+
+    shutil.rmtree(settings.VAR_DIR / f"test-media-{os.getpid()}", ignore_errors=True)

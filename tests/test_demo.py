@@ -14,7 +14,7 @@ from yingshang.kernel.identifiers import check_uscc
 
 def snapshot() -> dict[str, list[tuple]]:
     tables = {}
-    for label in ("identity",):
+    for label in ("identity", "ledger"):
         for model in apps.get_app_config(label).get_models():
             tables[model._meta.label] = sorted(
                 tuple(str(v) for v in row) for row in model._default_manager.values_list()
