@@ -275,6 +275,9 @@ YINGSHANG = {
 YINGSHANG["LEDGER_ORIGIN"] = os.environ.get("YINGSHANG_LEDGER_ORIGIN") or (
     str(YINGSHANG["SITE_URL"]).split("://", 1)[-1].rstrip("/") + "/yingshang/ledger"
 )
+# Optional SM2 second signature on ledger checkpoints: the path of an SM2 private key file (64 hex
+# digits, mode 0600, made by `yingshang ledger sm2-key --create PATH`); empty (the default): off.
+YINGSHANG["LEDGER_SM2_KEY"] = os.environ.get("YINGSHANG_LEDGER_SM2_KEY", "")
 # Seconds between passes of `yingshang ledger sequence --loop` (what `make run` starts).
 LEDGER_SEQUENCER_INTERVAL_SECONDS = float(os.environ.get("YINGSHANG_LEDGER_SEQUENCER_INTERVAL", "1"))
 # The domain clock's sandbox (accelerated time for rehearsals) is refused in production unless allowed.

@@ -89,4 +89,9 @@ def register() -> None:
     ledger.ledgered(
         Organisation, fields=("kind", "name", "uscc", "division", "is_active"), subject=organisation_subject
     )
-    ledger.ledgered(Membership, fields=("user_id", "organisation_id", "role"), subject=membership_subject)
+    ledger.ledgered(
+        Membership,
+        fields=("user_id", "organisation_id", "role"),
+        subject=membership_subject,
+        deletions=(ROLE_REVOKED,),
+    )

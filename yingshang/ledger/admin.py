@@ -13,7 +13,7 @@ from yingshang.ledger.models import Checkpoint, Cosignature, LedgerEvent, LogEnt
 @admin.register(LogEntry)
 class LogEntryAdmin(ReadOnlyAdmin):
     list_display = ["index", "action", "subject_context", "subject_type", "subject_id", "time"]
-    list_filter = ["action", "subject_context"]
+    list_filter = ["subject_context"]
     search_fields = ["leaf_hash", "subject_id"]
     ordering = ["-index"]
 

@@ -20,7 +20,7 @@ from pydantic import ConfigDict
 
 from yingshang.identity.facade import API_AUTH, principal_for
 from yingshang.kernel.errors import InvalidInput, NotFound
-from yingshang.ledger import selectors, services, witnesses
+from yingshang.ledger import keyring, selectors, services, witnesses
 from yingshang.ledger.models import Checkpoint, Cosignature, Witness
 from yingshang.ledger.permissions import witnesses as witness_policy
 
@@ -85,9 +85,22 @@ class ConsistencyOut(Schema):
     proof: list[str] = Field(description="Consistency proof (RFC 9162 2.1.4), hex.")
 
 
+class KeyPeriodOut(Schema):
+    verifier_key: str
+    first_size: int = Field(description="The smallest tree size this key signs a checkpoint of.")
+    last_size: int | None = Field(description="The largest; null for the current key.")
+
+
 class PublicKeyOut(Schema):
     origin: str
     verifier_key: str = Field(description="Signed-note verifier key: <name>+<key id>+<base64>.")
+    keys: list[KeyPeriodOut] = Field(
+        description="Every checkpoint key of the log, oldest first (key rotation); the last is verifier_key."
+    )
+    sm2_verifier_key: str | None = Field(
+        description="The SM2 key of the checkpoints' optional second signature (signed-note type 0xff); "
+        "null when the operator configured none."
+    )
 
 
 class WitnessIn(StrictSchema):
@@ -165,7 +178,24 @@ def checkpoint(request: HttpRequest) -> CheckpointOut:
 
 @router.get("/public-key", response=PublicKeyOut, auth=None, summary="The log's verifier key")
 def public_key(request: HttpRequest) -> PublicKeyOut:
-    return PublicKeyOut(origin=services.origin(), verifier_key=services.verifier_key())
+    current = services.verifier_key()
+    try:
+        periods = keyring.history(origin=services.origin(), current=current)
+    except keyring.KeyHistoryError:
+        periods = [keyring.KeyPeriod(verifier_key=current, first_size=0, last_size=None)]
+    try:
+        sm2 = keyring.sm2_signer(services.origin())
+    except keyring.SM2KeyError:
+        sm2 = None
+    return PublicKeyOut(
+        origin=services.origin(),
+        verifier_key=current,
+        sm2_verifier_key=sm2.verifier_key if sm2 is not None else None,
+        keys=[
+            KeyPeriodOut(verifier_key=p.verifier_key, first_size=p.first_size, last_size=p.last_size)
+            for p in periods
+        ],
+    )
 
 
 @router.get(

@@ -7,8 +7,9 @@ first failure (:class:`LogCheckError`, whose message names it):
 - each entry's leaf hash is SHA-256(0x00 || its text) and matches the stored leaf hash;
 - every complete subtree hash the recomputation yields is stored, with the same value, and no
   other node is stored;
-- every checkpoint's note carries a valid platform signature, and its origin, size and root
-  match the row and the recomputed root at that size;
+- every checkpoint's note carries a valid signature by the key of its period in the key history
+  (``keyring``: after a rotation, older checkpoints by the older keys), and its origin, size and
+  root match the row and the recomputed root at that size;
 - each checkpoint is consistent with the one before it (a consistency proof built from the
   stored nodes verifies);
 - no checkpoint claims more entries than the log holds.
@@ -16,10 +17,11 @@ first failure (:class:`LogCheckError`, whose message names it):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from yingshang.ledger import merkle, verifier
+from yingshang.ledger.keyring import KeyPeriod, key_for_size
 from yingshang.ledger.models import Checkpoint, LogEntry, TreeNode
 from yingshang.ledger.selectors import fetch_nodes
 
@@ -37,10 +39,12 @@ class LogCheckReport:
     nodes: int
     checkpoints: int
     root: bytes
+    sm2_signed: int = 0
 
     def summary(self) -> str:
+        sm2 = f" ({self.sm2_signed} with a valid SM2 signature)" if self.sm2_signed else ""
         return (
-            f"ok: {self.entries} entries, {self.nodes} tree nodes and {self.checkpoints} checkpoints "
+            f"ok: {self.entries} entries, {self.nodes} tree nodes and {self.checkpoints} checkpoints{sm2} "
             f"verified; root {self.root.hex()}"
         )
 
@@ -83,8 +87,13 @@ def _check_nodes(computed: list[tuple[int, int, bytes]]) -> None:
 class _Checkpoints:
     """Checkpoints in size order, each checked when the recomputation reaches its size."""
 
-    def __init__(self, vkey: str, origin: str) -> None:
-        self.key = verifier.parse_verifier_key(vkey)
+    def __init__(
+        self, periods: Sequence[KeyPeriod], origin: str, extra: Sequence[verifier.Verifier] = ()
+    ) -> None:
+        self.periods = list(periods)
+        self.extra = list(extra)
+        self.extra_signed = 0
+        self.keys = {p.key_id: verifier.parse_verifier_key(p.verifier_key) for p in self.periods}
         self.origin = origin
         self.rows = (
             Checkpoint.objects.order_by("size").values_list("size", "root", "note").iterator(chunk_size=1000)
@@ -101,9 +110,19 @@ class _Checkpoints:
     def _check(self, size: int, root: bytes, root_hex: str, note: str) -> None:
         where = f"checkpoint {size}"
         try:
-            body = verifier.parse_checkpoint(verifier.verify_note(note, [self.key]).body)
+            verified = verifier.verify_note(note, [*self.keys.values(), *self.extra])
+            body = verifier.parse_checkpoint(verified.body)
         except verifier.NoteError as error:
             raise LogCheckError(f"{where}: {error}") from error
+        signed_by = {s.key_id.hex() for s in verified.signatures if s.key_id.hex() in self.keys}
+        extra_ids = {v.key_id for v in self.extra}
+        if any(s.key_id in extra_ids for s in verified.signatures):
+            self.extra_signed += 1  # verify_note raised if such a signature were invalid
+        period = key_for_size(self.periods, size)
+        if period is None or period.key_id not in signed_by:
+            by = ", ".join(sorted(signed_by))
+            due = period.describe() if period is not None else "no key of the history"
+            raise LogCheckError(f"{where}: signed by key {by}, but its tree size belongs to {due}")
         if body.origin != self.origin:
             raise LogCheckError(f"{where}: its origin {body.origin!r} is not the log's {self.origin!r}")
         if body.size != size or body.root.hex() != root_hex:
@@ -121,9 +140,21 @@ class _Checkpoints:
         self.count += 1
 
 
-def verify_log(*, vkey: str, origin: str) -> LogCheckReport:
-    """Recompute and check the whole stored log; raise :class:`LogCheckError` at the first failure."""
-    checkpoints = _Checkpoints(vkey, origin)
+def verify_log(
+    *,
+    vkey: str,
+    origin: str,
+    history: Sequence[KeyPeriod] | None = None,
+    extra: Sequence[verifier.Verifier] = (),
+) -> LogCheckReport:
+    """Recompute and check the whole stored log; raise :class:`LogCheckError` at the first failure.
+
+    ``history``: the checkpoint keys with their tree-size periods (``keyring.history``); without
+    it every checkpoint must be signed by ``vkey``. ``extra``: further keys whose signatures are
+    checked wherever a checkpoint carries one (the SM2 key when the operator configured one);
+    a checkpoint signed before such a key existed simply has no line of it."""
+    periods = list(history) if history else [KeyPeriod(verifier_key=vkey, first_size=0, last_size=None)]
+    checkpoints = _Checkpoints(periods, origin, extra)
     frontier = merkle.Frontier.empty()
     checkpoints.reached(0, frontier.root())
     pending: list[tuple[int, int, bytes]] = []
@@ -134,7 +165,7 @@ def verify_log(*, vkey: str, origin: str) -> LogCheckReport:
         leaf = merkle.leaf_hash(text.encode())
         if leaf.hex() != leaf_hex:
             raise LogCheckError(f"entry {index}: leaf hash does not match its text")
-        pending.extend(frontier.append(leaf))
+        pending.extend(frontier.append(leaf)[1:])  # level 0 is the entry's own leaf hash, checked above
         if (checkpoints.next is not None and checkpoints.next[0] == frontier.size) or len(
             pending
         ) >= 2 * CHUNK:
@@ -152,5 +183,9 @@ def verify_log(*, vkey: str, origin: str) -> LogCheckReport:
     if stored != nodes:
         raise LogCheckError(f"{stored - nodes} tree nodes are stored that no entry accounts for")
     return LogCheckReport(
-        entries=frontier.size, nodes=nodes, checkpoints=checkpoints.count, root=frontier.root()
+        entries=frontier.size,
+        nodes=nodes,
+        checkpoints=checkpoints.count,
+        root=frontier.root(),
+        sm2_signed=checkpoints.extra_signed,
     )

@@ -16,6 +16,7 @@ from stored nodes with one batched ``fetch``. Format: docs/ledger-format.md.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from yingshang.ledger.verifier import (
@@ -52,6 +53,9 @@ __all__ = [
     "verify_consistency",
     "verify_inclusion",
 ]
+
+#: A SHA-256 state that has consumed the interior-node prefix 0x01 (copied, not rebuilt, per node).
+_NODE_PREFIX = hashlib.sha256(b"\x01")
 
 #: (level, position): the complete subtree over leaves [position * 2**level, (position + 1) * 2**level).
 NodeRef = tuple[int, int]
@@ -249,6 +253,32 @@ class Frontier:
         self._hashes.append(h)
         self._size = size + 1
         return new
+
+    def extend_inner(self, leaves: Sequence[bytes]) -> list[tuple[int, int, bytes]]:
+        """Append several leaf hashes; return the new nodes above the leaves (level >= 1) in
+        order. The sequencer's hot path: the same result as ``append`` minus each level-0 node,
+        with the node hash inlined."""
+        for leaf in leaves:
+            if type(leaf) is not bytes or len(leaf) != HASH_SIZE:
+                raise ValueError(f"append takes a {HASH_SIZE}-byte leaf hash")
+        out: list[tuple[int, int, bytes]] = []
+        push = out.append
+        stack = self._hashes
+        pop, keep = stack.pop, stack.append
+        prefix = _NODE_PREFIX.copy
+        size = self._size
+        for leaf in leaves:
+            h, level = leaf, 0
+            while size >> level & 1:
+                node = prefix()
+                node.update(pop() + h)
+                h = node.digest()
+                level += 1
+                push((level, size >> level, h))
+            keep(h)
+            size += 1
+        self._size = size
+        return out
 
     def extend(self, leaves: Iterable[bytes]) -> list[tuple[int, int, bytes]]:
         """Append several leaf hashes; return all new nodes in order."""

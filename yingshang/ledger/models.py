@@ -3,8 +3,9 @@
 - ``OutboxEntry``: facts recorded by business transactions, waiting for the sequencer (written
   in the caller's transaction, so a fact and its evidence commit together or not at all).
 - ``LogEntry``: the insert-only log; ``index`` is the leaf index (0-based, no gaps).
-- ``TreeNode``: hashes of complete subtrees (level ``l``, position ``p`` covers leaves
-  ``[p * 2**l, (p + 1) * 2**l)``), so proofs read O(log n) rows.
+- ``TreeNode``: hashes of complete subtrees above the leaves (level ``l >= 1``, position ``p``
+  covers leaves ``[p * 2**l, (p + 1) * 2**l)``), so proofs read O(log n) rows. Level 0 (the
+  leaf hashes) is not repeated here: it is ``LogEntry.leaf_hash``.
 - ``Checkpoint``: signed checkpoints (C2SP signed-note format), one per sequenced batch.
 - ``Witness`` and ``Cosignature``: supervisory bodies that countersign checkpoints.
 """
@@ -16,9 +17,20 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OutboxEntry(models.Model):
+    """A recorded fact waiting for the sequencer. Besides the entry it holds the columns the log
+    indexes, taken from ``record()``'s arguments, so the sequencer moves rows inside the database
+    (``INSERT ... SELECT``) without reading or parsing the entries."""
+
     entry = models.TextField(_("canonical entry (RFC 8785 JSON)"))
     leaf_hash = models.CharField(_("leaf hash (hex)"), max_length=64, unique=True)
     recorded_at = models.DateTimeField(_("recorded at"))
+    action = models.CharField(_("action"), max_length=100, default="")
+    subject_context = models.CharField(_("subject context"), max_length=50, default="")
+    subject_type = models.CharField(_("subject type"), max_length=50, default="")
+    subject_id = models.CharField(_("subject id"), max_length=100, default="")
+    actor_user_id = models.BigIntegerField(_("actor user id"), null=True, blank=True)
+    actor_organisation_id = models.BigIntegerField(_("actor organisation id"), null=True, blank=True)
+    visibility = models.JSONField(_("visibility"), default=dict)
 
     class Meta:
         verbose_name = _("outbox entry")
@@ -32,11 +44,11 @@ class LogEntry(models.Model):
     index = models.BigIntegerField(_("leaf index"), primary_key=True)
     leaf_hash = models.CharField(_("leaf hash (hex)"), max_length=64, unique=True)
     entry = models.TextField(_("canonical entry (RFC 8785 JSON)"))
-    action = models.CharField(_("action"), max_length=100, db_index=True)
+    action = models.CharField(_("action"), max_length=100)
     subject_context = models.CharField(_("subject context"), max_length=50)
     subject_type = models.CharField(_("subject type"), max_length=50)
     subject_id = models.CharField(_("subject id"), max_length=100)
-    actor_user_id = models.BigIntegerField(_("actor user id"), null=True, blank=True, db_index=True)
+    actor_user_id = models.BigIntegerField(_("actor user id"), null=True, blank=True)
     actor_organisation_id = models.BigIntegerField(_("actor organisation id"), null=True, blank=True)
     visibility = models.JSONField(_("visibility"))
     time = models.DateTimeField(_("time of the fact"))

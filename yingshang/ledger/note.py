@@ -15,24 +15,35 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from yingshang.ledger.verifier import (
     ALG_ED25519,
+    ALG_OTHER,
     HASH_SIZE,
+    SM2_IDENTIFIER,
+    SM2_USER_ID,
     NoteError,
     NoteSignature,
     key_hash,
     promise_text,
+    sm2_available,
     split_note,
     valid_key_name,
     verify_promise,
 )
 
+try:  # optional: SM2 second signatures (see SM2NoteSigner)
+    import gmalg
+except ImportError:  # pragma: no cover
+    gmalg = None
+
 __all__ = [
     "NoteSigner",
+    "SM2NoteSigner",
     "add_signature",
     "checkpoint_body",
     "key_id",
     "promise_text",
     "sign_note",
     "sign_promise",
+    "sm2_private_key",
     "verifier_key",
     "verify_promise",
 ]
@@ -85,7 +96,47 @@ class NoteSigner:
         return self.signature(body).line()
 
 
-def sign_note(body: str, signers: Sequence[NoteSigner]) -> str:
+class SM2NoteSigner:
+    """Signs note bodies with an SM2 key (GB/T 32918.2, SM3 digest, default user ID): the
+    checkpoint's optional second signature. Signed-note type 0xff ("other") followed by
+    ``sm2-sm3/v1:`` and the uncompressed point; the signature is r || s, 32 bytes each.
+    Needs the ``gmalg`` package."""
+
+    def __init__(self, name: str, private_key: bytes) -> None:
+        if gmalg is None or not sm2_available():
+            raise ValueError("SM2 signatures need the gmalg package")
+        if not valid_key_name(name):
+            raise ValueError(f"invalid key name {name!r}: non-empty, no spaces, no '+'")
+        if len(private_key) != 32:
+            raise ValueError("an SM2 private key is 32 bytes")
+        self.name = name
+        self.point = gmalg.SM2(sk=private_key, uid=SM2_USER_ID).generate_pk(private_key)
+        self._sm2 = gmalg.SM2(sk=private_key, uid=SM2_USER_ID, pk=self.point)
+        self.key = bytes([ALG_OTHER]) + SM2_IDENTIFIER + self.point
+        self.key_id = key_hash(name, self.key)
+
+    @property
+    def verifier_key(self) -> str:
+        return f"{self.name}+{self.key_id.hex()}+{base64.b64encode(self.key).decode()}"
+
+    def signature(self, body: str) -> NoteSignature:
+        _check_body(body)
+        r, s = self._sm2.sign(body.encode("utf-8"))
+        return NoteSignature(self.name, self.key_id, r.rjust(32, b"\x00") + s.rjust(32, b"\x00"))
+
+    def sign(self, body: str) -> str:
+        return self.signature(body).line()
+
+
+def sm2_private_key() -> bytes:
+    """A new random SM2 private key (32 bytes). Needs the ``gmalg`` package."""
+    if gmalg is None:
+        raise ValueError("SM2 keys need the gmalg package")
+    private, _public = gmalg.SM2().generate_keypair()
+    return bytes(private).rjust(32, b"\x00")
+
+
+def sign_note(body: str, signers: Sequence[NoteSigner | SM2NoteSigner]) -> str:
     """The signed note: body, a blank line, one signature line per signer (each ending in newline)."""
     if not signers:
         raise ValueError("a signed note needs at least one signer")

@@ -1,6 +1,7 @@
 """Reads of the evidence ledger: checkpoints, leaves, proofs, and entries filtered by visibility.
 
-Proofs come from the stored subtree hashes (``TreeNode``), O(log n) rows each, through the pure
+Proofs come from the stored subtree hashes (``TreeNode``, and ``LogEntry`` for level 0), O(log n)
+rows each, through the pure
 ``merkle.*_from(fetch, ...)`` functions. Entry reads go through :func:`readable_entry` /
 :func:`visible_entries`, which apply ``permissions.entries``.
 """
@@ -11,12 +12,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from django.db import connection
 
 from yingshang.kernel.policy import Principal
 from yingshang.ledger import merkle
 from yingshang.ledger.contracts import Subject
-from yingshang.ledger.models import Checkpoint, Cosignature, LedgerEvent, LogEntry, TreeNode, Witness
+from yingshang.ledger.models import Checkpoint, Cosignature, LedgerEvent, LogEntry, Witness
 from yingshang.ledger.permissions import Readable
 from yingshang.ledger.permissions import entries as entry_policy
 
@@ -58,27 +60,62 @@ def tree_size() -> int:
     return checkpoint.size if checkpoint is not None else 0
 
 
+#: PostgreSQL: one statement text for every fetch, so the server plans it once per connection
+#: (a prepared statement); level 0 (a leaf) comes from the log's own leaf hash.
+_PG_FETCH = (
+    "SELECT t.level, t.position, t.hash FROM unnest(%s::int[], %s::bigint[]) AS k(l, p) "
+    "JOIN ledger_treenode t ON t.level = k.l AND t.position = k.p "
+    "UNION ALL SELECT 0, e.index, decode(e.leaf_hash, 'hex') FROM ledger_logentry e "
+    "WHERE e.index = ANY(%s::bigint[])"
+)
+
+
 def fetch_nodes(keys: Sequence[tuple[int, int]]) -> Mapping[tuple[int, int], bytes]:
-    """Stored subtree hashes by (level, position): the ``fetch`` the merkle functions call."""
+    """Stored subtree hashes by (level, position): the ``fetch`` the merkle functions call.
+
+    Level 0 (a leaf) comes from ``LogEntry.leaf_hash``, higher levels from ``TreeNode``; one
+    query either way. Proofs are a hot read (bench/ledger.py holds them to a 1 ms p99), so this
+    goes below the ORM to the driver: on PostgreSQL a prepared statement with server-side
+    binding, on SQLite the ``sqlite3`` statement cache."""
     if not keys:
         return {}
-    # One indexed point lookup per key (raw SQL: composing the ORM's Q objects costs ~10x the
-    # query itself; bench/ledger.py measures proofs against a 1 ms target).
-    table = connection.ops.quote_name(TreeNode._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # one plan shape whatever the number of keys
+    leaves = [position for level, position in keys if level == 0]
+    inner = [(level, position) for level, position in keys if level]
+    connection.ensure_connection()
+    raw: Any = connection.connection
+    if connection.vendor == "postgresql":
+        with psycopg.Cursor(raw) as cursor:  # server-side binding, unlike Django's own cursors
             cursor.execute(
-                f"SELECT t.level, t.position, t.hash FROM unnest(%s::int[], %s::bigint[]) AS k(l, p) "  # noqa: S608
-                f"JOIN {table} t ON t.level = k.l AND t.position = k.p",
-                [[level for level, _ in keys], [position for _, position in keys]],
+                _PG_FETCH,
+                [[level for level, _ in inner], [position for _, position in inner], leaves],
+                prepare=True,
             )
-        else:
-            condition = " OR ".join(["(level = %s AND position = %s)"] * len(keys))
-            cursor.execute(
-                f"SELECT level, position, hash FROM {table} WHERE {condition}",  # noqa: S608 (no user text)
-                [value for key in keys for value in key],
-            )
-        return {(level, position): bytes(digest) for level, position, digest in cursor.fetchall()}
+            rows = cursor.fetchall()
+        return {(level, position): bytes(digest) for level, position, digest in rows}
+    parts: list[str] = []
+    params: list[int] = []
+    if inner:
+        parts.append(
+            "SELECT level, position, hash FROM ledger_treenode WHERE "  # noqa: S608 (no input in the text)
+            + " OR ".join(["(level = ? AND position = ?)"] * len(inner))
+        )
+        params += [value for key in inner for value in key]
+    if leaves:
+        parts.append(
+            'SELECT 0, "index", leaf_hash FROM ledger_logentry WHERE "index" IN ('  # noqa: S608
+            + ", ".join(["?"] * len(leaves))
+            + ")"
+        )
+        params += leaves
+    cursor = raw.cursor()
+    try:
+        rows = cursor.execute(" UNION ALL ".join(parts), params).fetchall()
+    finally:
+        cursor.close()
+    return {
+        (level, position): bytes.fromhex(digest) if isinstance(digest, str) else bytes(digest)
+        for level, position, digest in rows
+    }
 
 
 def inclusion_proof(index: int, size: int) -> list[bytes]:

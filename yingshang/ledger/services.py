@@ -23,8 +23,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from yingshang.kernel import clock, keys, request_context
-from yingshang.ledger import actions, entry, merkle, note
+from yingshang.kernel import clock, request_context
+from yingshang.ledger import actions, entry, keyring, merkle, note
 from yingshang.ledger.contracts import JSON, Actor, EntryPromise, Subject, Visibility
 from yingshang.ledger.locks import sequencer_lock
 from yingshang.ledger.models import Checkpoint, LogEntry, OutboxEntry, TreeNode
@@ -64,15 +64,9 @@ def origin() -> str:
     return str(settings.YINGSHANG["LEDGER_ORIGIN"])
 
 
-@lru_cache(maxsize=1)
-def _ensure_key() -> None:
-    keys.ensure_signing_key()
-
-
 def _private_key() -> Ed25519PrivateKey:
-    """The platform signing key, created at first use (checked once per process)."""
-    _ensure_key()
-    return keys.platform_signing_key()
+    """The platform signing key, created at first use, reloaded after ``ledger rotate-key``."""
+    return keyring.signing_key()
 
 
 @lru_cache(maxsize=4)
@@ -129,7 +123,9 @@ def record(
         request={"id": context.request_id or None, "address": context.client_address or None},
     )
     leaf = merkle.leaf_hash(text)
-    row = OutboxEntry.objects.create(entry=text.decode(), leaf_hash=leaf.hex(), recorded_at=time)
+    row = OutboxEntry.objects.create(
+        entry=text.decode(), leaf_hash=leaf.hex(), recorded_at=time, **outbox_columns(text)
+    )
     signer = _signer()
     promise = note.promise_text(origin=signer.name, leaf_hash=leaf, time=entry.format_time(time))
     return EntryPromise(
@@ -146,9 +142,11 @@ def record(
 
 
 def sign_checkpoint(size: int, root: bytes) -> str:
-    """The C2SP checkpoint note for (size, root), signed with the platform key."""
+    """The C2SP checkpoint note for (size, root), signed with the platform key, then with the
+    operator's SM2 key when one is configured (``keyring.extra_signers``)."""
     signer = _signer()
-    return note.sign_note(note.checkpoint_body(signer.name, size, root), [signer])
+    signers: list[note.NoteSigner | note.SM2NoteSigner] = [signer, *keyring.extra_signers(signer.name)]
+    return note.sign_note(note.checkpoint_body(signer.name, size, root), signers)
 
 
 def _store_checkpoint(size: int, root: bytes) -> Checkpoint:
@@ -213,9 +211,14 @@ def _insert(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -
     column_list = ", ".join(quote(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            data = "".join("\t".join(map(_copy_field, row)) + "\n" for row in rows).encode()
+            if columns == NODE_COLUMNS:  # the hot path: (int, int, bytes) rows need no escaping
+                data = "".join(
+                    f"{level}\t{position}\t\\\\x{digest.hex()}\n" for level, position, digest in rows
+                )
+            else:
+                data = "".join("\t".join(map(_copy_field, row)) + "\n" for row in rows)
             with cursor.cursor.copy(f"COPY {quote(table)} ({column_list}) FROM STDIN") as copy:
-                copy.write(data)
+                copy.write(data.encode())
             return
         placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
         for start in range(0, len(rows), INSERT_CHUNK):
@@ -227,51 +230,29 @@ def _insert(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -
             )
 
 
-def _delete_outbox(ids: Sequence[int]) -> None:
-    table = connection.ops.quote_name(OutboxEntry._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [list(ids)])  # noqa: S608
-            return
-        for start in range(0, len(ids), INSERT_CHUNK):
-            chunk = ids[start : start + INSERT_CHUNK]
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"DELETE FROM {table} WHERE id IN ({marks})", list(chunk))  # noqa: S608
-
-
 def _adapt_time(value: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _stored_time(rfc3339: str, vendor: str) -> str:
-    """An entry's time (always ``YYYY-MM-DDTHH:MM:SS.ffffffZ``) as the database column takes it."""
-    if vendor == "postgresql":
-        return rfc3339
-    return f"{rfc3339[:10]} {rfc3339[11:26]}"  # Django's SQLite form: naive UTC
-
-
-def _log_row(index: int, leaf_hex: str, text: str, sequenced_at: Any, vendor: str = "") -> tuple[Any, ...]:
+def outbox_columns(text: bytes | str) -> dict[str, Any]:
+    """The columns the log indexes, read from a canonical entry (``record()`` passes its own
+    entry; bulk loaders such as the benchmark use it too, so every outbox row is complete)."""
     parsed = json.loads(text)
-    actor = parsed["actor"]
-    subject = parsed["subject"]
-    return (
-        index,
-        leaf_hex,
-        text,
-        parsed["action"],
-        subject["context"],
-        subject["type"],
-        subject["id"],
-        actor.get("user_id"),
-        actor.get("organisation_id"),
-        json.dumps(parsed["visibility"], ensure_ascii=False, separators=(",", ":")),
-        _stored_time(parsed["time"], vendor or connection.vendor),
-        sequenced_at,
-    )
+    actor, subject = parsed["actor"], parsed["subject"]
+    return {
+        "action": parsed["action"],
+        "subject_context": subject["context"],
+        "subject_type": subject["type"],
+        "subject_id": subject["id"],
+        "actor_user_id": actor.get("user_id"),
+        "actor_organisation_id": actor.get("organisation_id"),
+        "visibility": parsed["visibility"],
+    }
 
 
-LOG_COLUMNS = (
-    "index",
+#: Log columns filled from the outbox row of the same name (``time`` from ``recorded_at``, the
+#: instant ``record()`` wrote into the entry).
+MOVED_COLUMNS = (
     "leaf_hash",
     "entry",
     "action",
@@ -281,10 +262,72 @@ LOG_COLUMNS = (
     "actor_user_id",
     "actor_organisation_id",
     "visibility",
-    "time",
-    "sequenced_at",
 )
+LOG_COLUMNS = ("index", *MOVED_COLUMNS, "time", "sequenced_at")
+#: Stored subtree hashes: levels 1 and up (level 0 is ``LogEntry.leaf_hash``).
 NODE_COLUMNS = ("level", "position", "hash")
+
+
+def _bigint_array(ids: Sequence[int]) -> str:
+    """A PostgreSQL array literal of integers (far cheaper to pass than a list adapted by psycopg)."""
+    return "{" + ",".join(map(str, ids)) + "}"
+
+
+def _move_outbox_rows(ids: Sequence[int], first_index: int, sequenced_at: Any) -> int:
+    """Copy the outbox rows ``ids`` into the log inside the database, the i-th id becoming leaf
+    ``first_index + i``, and delete them from the outbox; return how many rows were moved.
+
+    On PostgreSQL the database also recomputes every leaf hash from its entry (``sha256``), so a
+    row whose text was changed after ``record()`` is never sequenced; on SQLite the caller checks
+    the hashes (see ``_check_leaves``)."""
+    quote = connection.ops.quote_name
+    log, outbox = quote(LogEntry._meta.db_table), quote(OutboxEntry._meta.db_table)
+    targets = ", ".join(quote(c) for c in LOG_COLUMNS)
+    sources = ", ".join(f"o.{quote(c)}" for c in MOVED_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {log} ({targets}) "  # noqa: S608 (names from our models)
+                f"SELECT %s + k.n - 1, {sources}, o.recorded_at, %s "
+                f"FROM unnest(%s::bigint[]) WITH ORDINALITY AS k(id, n) JOIN {outbox} o ON o.id = k.id "
+                "WHERE o.leaf_hash = encode(sha256('\\x00'::bytea || convert_to(o.entry, 'UTF8')), 'hex') "
+                "ORDER BY k.n",
+                [first_index, sequenced_at, _bigint_array(ids)],
+            )
+            moved = cursor.rowcount
+            if moved != len(ids):
+                raise _name_bad_leaf(ids)
+            cursor.execute(f"DELETE FROM {outbox} WHERE id = ANY(%s::bigint[])", [_bigint_array(ids)])  # noqa: S608
+            return moved
+        # SQLite: the sequencer holds the write lock from BEGIN IMMEDIATE, so the rows with ids up
+        # to the batch's last are exactly the batch; row_number() follows the id order.
+        last = ids[-1]
+        cursor.execute(
+            f"INSERT INTO {log} ({targets}) "  # noqa: S608
+            f"SELECT %s + row_number() OVER (ORDER BY o.id) - 1, {sources}, o.recorded_at, %s "
+            f"FROM {outbox} o WHERE o.id <= %s ORDER BY o.id",
+            [first_index, sequenced_at, last],
+        )
+        moved = cursor.rowcount
+        cursor.execute(f"DELETE FROM {outbox} WHERE id <= %s", [last])  # noqa: S608
+        return moved
+
+
+def _check_leaves(pending: Sequence[tuple[int, str, str | None]]) -> None:
+    """SQLite: recompute each leaf hash from its entry (PostgreSQL does it in the INSERT)."""
+    for row_id, leaf_hex, text in pending:
+        if text is None or merkle.leaf_hash(text.encode()).hex() != leaf_hex:
+            raise SequencerError(f"outbox row {row_id}: its leaf hash does not match its text")
+
+
+def _name_bad_leaf(ids: Sequence[int]) -> SequencerError:
+    """The error for a batch PostgreSQL refused to move whole: name the first bad row."""
+    for row_id, leaf_hex, text in (
+        OutboxEntry.objects.filter(id__in=ids).order_by("id").values_list("id", "leaf_hash", "entry")
+    ):
+        if merkle.leaf_hash(text.encode()).hex() != leaf_hex:
+            return SequencerError(f"outbox row {row_id}: its leaf hash does not match its text")
+    return SequencerError("the outbox changed while a batch was being sequenced")
 
 
 def _sequence_batch(batch_size: int) -> tuple[int, int, Checkpoint | None]:
@@ -303,26 +346,21 @@ def _sequence_batch(batch_size: int) -> tuple[int, int, Checkpoint | None]:
                 f"the stored tree's root at size {size} differs from the signed checkpoint's; "
                 "run `yingshang ledger verify`"
             )
-        pending = list(
-            OutboxEntry.objects.order_by("id").values_list("id", "entry", "leaf_hash")[:batch_size]
-        )
+        vendor = connection.vendor
+        fields = ("id", "leaf_hash") if vendor == "postgresql" else ("id", "leaf_hash", "entry")
+        pending = list(OutboxEntry.objects.order_by("id").values_list(*fields)[:batch_size])
         if not pending:
             if previous is None:
                 return 0, 0, _store_checkpoint(0, frontier.root())
             return 0, size, None
-        sequenced_at = _adapt_time(timezone.now())
-        vendor = connection.vendor
-        log_rows: list[tuple[Any, ...]] = []
-        node_rows: list[tuple[int, int, bytes]] = []
-        for offset, (_id, text, leaf_hex) in enumerate(pending):
-            leaf = merkle.leaf_hash(text.encode())
-            if leaf.hex() != leaf_hex:
-                raise SequencerError(f"outbox row {_id}: its leaf hash does not match its text")
-            log_rows.append(_log_row(size + offset, leaf_hex, text, sequenced_at, vendor))
-            node_rows.extend(frontier.append(leaf))
-        _insert(LogEntry._meta.db_table, LOG_COLUMNS, log_rows)
+        if vendor != "postgresql":
+            _check_leaves(pending)
+        node_rows = frontier.extend_inner([bytes.fromhex(row[1]) for row in pending])
+        ids = [row[0] for row in pending]
+        moved = _move_outbox_rows(ids, size, _adapt_time(timezone.now()))
+        if moved != len(pending):
+            raise _name_bad_leaf(ids)
         _insert(TreeNode._meta.db_table, NODE_COLUMNS, node_rows)
-        _delete_outbox([row[0] for row in pending])
         new_size, new_root = frontier.size, frontier.root()
         if previous is not None and previous.size > 0:
             proof = merkle.consistency_proof_from(fetch_nodes, previous.size, new_size)

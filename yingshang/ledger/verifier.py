@@ -37,6 +37,11 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+try:  # optional: SM2 second signatures on checkpoints (pure-Python GM algorithms)
+    import gmalg
+except ImportError:  # pragma: no cover - the platform installs it; outside verifiers may not
+    gmalg = None
+
 __all__ = [
     "BUNDLE_FORMAT",
     "EMPTY_ROOT",
@@ -59,8 +64,11 @@ __all__ = [
     "main",
     "node_hash",
     "parse_checkpoint",
+    "parse_sm2_verifier_key",
     "parse_verifier_key",
     "promise_text",
+    "sm2_available",
+    "sm2_verify",
     "split_note",
     "valid_key_name",
     "verify_bundle",
@@ -79,6 +87,13 @@ PROMISE_FORMAT = "yingshang-entry-promise/1"
 SIGNATURE_PREFIX = "\u2014 "
 #: Signed-note signature type byte for Ed25519.
 ALG_ED25519 = 0x01
+#: Signed-note signature type byte for types the spec assigns no byte to, followed by our identifier.
+ALG_OTHER = 0xFF
+#: SM2 keys: 0xff, this identifier, then the 65-byte uncompressed point 0x04 || X || Y. Signatures:
+#: SM2 (GB/T 32918.2) over the note text with SM3 and the default user ID, r || s (32 bytes each).
+SM2_IDENTIFIER = b"sm2-sm3/v1:"
+SM2_USER_ID = b"1234567812345678"
+SM2_POINT_SIZE = 65
 MAX_SIGNATURES = 100
 
 
@@ -101,6 +116,10 @@ class BundleError(ValueError):
 # --------------------------------------------------------------------------------------------
 # RFC 9162 section 2: hashing and proof verification
 # --------------------------------------------------------------------------------------------
+
+
+#: SHA-256 after the interior-node prefix 0x01; hot loops copy it instead of hashing the prefix.
+_NODE_PREFIX = hashlib.sha256(b"\x01")
 
 
 def leaf_hash(entry: bytes) -> bytes:
@@ -183,18 +202,22 @@ def verify_inclusion(
         )
     fn, sn = index, tree_size - 1
     r = leaf
-    sha256 = hashlib.sha256  # node_hash inlined: this loop is the verifier's hot path
+    # node_hash inlined, from a SHA-256 state that has already consumed the 0x01 prefix (copying
+    # it costs less than a new hash object): this loop is the verifier's hot path.
+    node = _NODE_PREFIX.copy
     for p in path:
         if sn == 0:
             raise ProofError("inclusion proof too long")
+        h = node()
         if fn & 1 or fn == sn:
-            r = sha256(b"\x01" + p + r).digest()
+            h.update(p + r)
             if not fn & 1:
                 while fn and not fn & 1:
                     fn >>= 1
                     sn >>= 1
         else:
-            r = sha256(b"\x01" + r + p).digest()
+            h.update(r + p)
+        r = h.digest()
         fn >>= 1
         sn >>= 1
     if sn != 0:
@@ -302,19 +325,63 @@ def _b64decode(text: str, what: str, error: type[ValueError]) -> bytes:
 
 @dataclass(frozen=True)
 class Verifier:
-    """A known signed-note key: its name, 4-byte key id and Ed25519 public key."""
+    """A known signed-note key: its name, 4-byte key id and public key (Ed25519, or the SM2
+    point's bytes when ``algorithm`` is ``ALG_OTHER``)."""
 
     name: str
     key_id: bytes
-    public_key: Ed25519PublicKey
+    public_key: Any
     vkey: str  # the verifier key string it was parsed from
+    algorithm: int = ALG_ED25519
 
     def verify(self, message: bytes, signature: bytes) -> bool:
+        if self.algorithm == ALG_OTHER:
+            return sm2_verify(self.public_key, message, signature)
         try:
             self.public_key.verify(signature, message)
         except InvalidSignature:
             return False
         return True
+
+
+def sm2_available() -> bool:
+    """Whether SM2 signatures can be checked here (the optional ``gmalg`` package is importable)."""
+    return gmalg is not None
+
+
+def sm2_verify(point: bytes, message: bytes, signature: bytes) -> bool:
+    """Check an SM2 signature (r || s) over ``message`` with the SM3 digest and the default user ID."""
+    if gmalg is None:
+        raise NoteError("checking SM2 signatures needs the gmalg package (pip install gmalg)")
+    if len(signature) != 64:
+        return False
+    try:
+        return bool(gmalg.SM2(pk=point, uid=SM2_USER_ID).verify(message, signature[:32], signature[32:]))
+    except Exception:
+        return False
+
+
+def parse_sm2_verifier_key(vkey: str) -> Verifier:
+    """Parse an SM2 verifier key ``<name>+<hex key id>+<base64(0xff || "sm2-sm3/v1:" || point)>``
+    (signed-note signature type 0xff, "other"). Raises ``NoteError``."""
+    if not isinstance(vkey, str):
+        raise NoteError(f"a verifier key is a string, not {type(vkey).__name__}")
+    vkey = vkey.strip()
+    name, _, rest = vkey.partition("+")
+    id_hex, plus, key_b64 = rest.partition("+")
+    if not plus or not valid_key_name(name):
+        raise NoteError("an SM2 verifier key has the form <name>+<key id>+<base64 key>")
+    if len(id_hex) != 8 or any(ch not in "0123456789abcdefABCDEF" for ch in id_hex):
+        raise NoteError(f"the key id {id_hex!r} in a verifier key must be 8 hex digits")
+    key = _b64decode(key_b64, "the public key in the verifier key", NoteError)
+    prefix = bytes([ALG_OTHER]) + SM2_IDENTIFIER
+    if not key.startswith(prefix) or len(key) != len(prefix) + SM2_POINT_SIZE or key[len(prefix)] != 0x04:
+        raise NoteError("the verifier key is not an SM2 key (0xff, 'sm2-sm3/v1:', an uncompressed point)")
+    if key_hash(name, key) != bytes.fromhex(id_hex):
+        raise NoteError(f"the key id {id_hex} does not match SM2 key {name!r}")
+    return Verifier(
+        name=name, key_id=bytes.fromhex(id_hex), public_key=key[len(prefix) :], vkey=vkey, algorithm=ALG_OTHER
+    )
 
 
 def parse_verifier_key(vkey: str) -> Verifier:
@@ -533,6 +600,7 @@ class BundleReport:
     subject: Mapping[str, str] | None
     entries: tuple[BundleEntry, ...]
     witnesses: tuple[str, ...]  # names of witness keys whose cosignature verified
+    sm2: str = ""  # the SM2 second signature: "" none checked, else what was established
 
     def summary(self) -> str:
         lines = [
@@ -541,6 +609,8 @@ class BundleReport:
             f"signed by: {self.key_name} (key id {self.key_id})"
             + ("" if self.trusted else " - NOT checked against a published key (use --key)"),
         ]
+        if self.sm2:
+            lines.append(f"SM2 signature: {self.sm2}")
         if self.witnesses:
             lines.append("cosigned by: " + ", ".join(self.witnesses))
         if self.subject is not None:
@@ -570,7 +640,12 @@ def _subject(value: object) -> dict[str, str] | None:
     return {k: value[k] for k in ("context", "type", "id")}
 
 
-def verify_bundle(bundle: Mapping[str, Any], *, trusted_key: str | None = None) -> BundleReport:
+def verify_bundle(
+    bundle: Mapping[str, Any],
+    *,
+    trusted_key: str | Sequence[str] | None = None,
+    sm2_key: str | None = None,
+) -> BundleReport:
     """Verify an evidence bundle offline; return what it proves or raise ``BundleError``.
 
     Checks the format, the checkpoint's signature by the bundle's key (and that this key is
@@ -580,7 +655,13 @@ def verify_bundle(bundle: Mapping[str, Any], *, trusted_key: str | None = None) 
 
     A bundle that carries its own key proves only that it is self-consistent: anyone can make
     such a bundle with a key of their own. Supervisors pass the log's PUBLISHED verifier key
-    as ``trusted_key`` (``--key`` on the command line).
+    as ``trusted_key`` (``--key`` on the command line); after a key rotation, pass every published
+    key of the log (a sequence): the bundle's key must be one of them.
+
+    SM2: with ``sm2_key`` (the log's published SM2 verifier key) the checkpoint must also carry a
+    valid SM2 signature by it (the ``gmalg`` package is needed). Without it, a bundle's own
+    ``sm2_verifier_key`` is checked when ``gmalg`` is importable, and reported as not checked
+    otherwise.
     """
     if not isinstance(bundle, Mapping):
         raise BundleError("bundle: not a JSON object")
@@ -590,6 +671,7 @@ def verify_bundle(bundle: Mapping[str, Any], *, trusted_key: str | None = None) 
     origin = _field(bundle, "origin", str)
     log_key, trusted = _bundle_key(bundle, trusted_key)
     note, checkpoint = _bundle_checkpoint(bundle, log_key)
+    sm2 = _bundle_sm2(bundle, sm2_key)
     if checkpoint.origin != origin:
         raise BundleError(
             f"origin mismatch: the bundle says {origin!r}, the checkpoint says {checkpoint.origin!r}"
@@ -610,24 +692,55 @@ def verify_bundle(bundle: Mapping[str, Any], *, trusted_key: str | None = None) 
         subject=subject,
         entries=tuple(verified),
         witnesses=tuple(name for name in note.verified_by if name != log_key.name),
+        sm2=sm2,
     )
 
 
-def _bundle_key(bundle: Mapping[str, Any], trusted_key: str | None) -> tuple[Verifier, bool]:
+def _bundle_sm2(bundle: Mapping[str, Any], sm2_key: str | None) -> str:
+    """Check the checkpoint's SM2 signature; return what was established ("" if nothing asked)."""
+    carried = bundle.get("sm2_verifier_key")
+    vkey = sm2_key or carried
+    if not vkey:
+        return ""
+    if not isinstance(vkey, str):
+        raise BundleError("bundle: sm2_verifier_key must be a string")
+    try:
+        key = parse_sm2_verifier_key(vkey)
+    except NoteError as exc:
+        raise BundleError(f"SM2 key: {exc}") from exc
+    if sm2_key and carried and carried != sm2_key:
+        raise BundleError(f"SM2 key mismatch: the bundle names {carried}, the trusted key is {sm2_key}")
+    if not sm2_available():
+        if sm2_key:
+            raise BundleError("SM2: checking SM2 signatures needs the gmalg package (pip install gmalg)")
+        return f"not checked (key id {key.key_id.hex()}): the gmalg package is not installed"
+    try:
+        verify_note(_field(bundle, "checkpoint", str), [key])
+    except NoteError as exc:
+        raise BundleError(f"checkpoint: no valid SM2 signature by key {key.key_id.hex()}: {exc}") from exc
+    trusted = "" if sm2_key else " - NOT checked against a published key (use --sm2-key)"
+    return f"verified (key id {key.key_id.hex()}){trusted}"
+
+
+def _bundle_key(bundle: Mapping[str, Any], trusted_key: str | Sequence[str] | None) -> tuple[Verifier, bool]:
     try:
         log_key = parse_verifier_key(_field(bundle, "verifier_key", str))
     except NoteError as exc:
         raise BundleError(f"bundle: verifier_key: {exc}") from exc
-    if trusted_key is None:
+    if trusted_key is None or (not isinstance(trusted_key, str) and not trusted_key):
         return log_key, False
-    try:
-        trusted_verifier = parse_verifier_key(trusted_key)
-    except NoteError as exc:
-        raise BundleError(f"trusted key: {exc}") from exc
-    if trusted_verifier.vkey != log_key.vkey:
+    trusted_keys = [trusted_key] if isinstance(trusted_key, str) else list(trusted_key)
+    trusted_verifiers = []
+    for vkey in trusted_keys:
+        try:
+            trusted_verifiers.append(parse_verifier_key(vkey))
+        except NoteError as exc:
+            raise BundleError(f"trusted key: {exc}") from exc
+    if log_key.vkey not in {v.vkey for v in trusted_verifiers}:
+        published = " or ".join(v.vkey for v in trusted_verifiers)
         raise BundleError(
             f"key mismatch: the bundle is signed with {log_key.vkey}, "
-            f"but the trusted (published) key is {trusted_verifier.vkey}"
+            f"but the trusted (published) key is {published}"
         )
     return log_key, True
 
@@ -707,7 +820,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("bundle", help="path to the bundle JSON file ('-' for standard input)")
     parser.add_argument(
-        "--key", help="the log's published verifier key (<name>+<id>+<base64>); strongly recommended"
+        "--key",
+        action="append",
+        help="the log's published verifier key (<name>+<id>+<base64>); strongly recommended; "
+        "repeat it for each published key after a key rotation",
+    )
+    parser.add_argument(
+        "--sm2-key", help="the log's published SM2 verifier key: also check the SM2 signature (needs gmalg)"
     )
     args = parser.parse_args(None if argv is None else list(argv))
     try:
@@ -725,7 +844,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"FAILED: the bundle is not valid JSON (truncated?): {exc}")
         return 1
     try:
-        report = verify_bundle(bundle, trusted_key=args.key)
+        report = verify_bundle(bundle, trusted_key=args.key, sm2_key=args.sm2_key)
     except BundleError as exc:
         print(f"FAILED: {exc}")
         return 1

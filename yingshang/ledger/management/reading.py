@@ -3,14 +3,17 @@
 - ``bundle --subject context:type:id [--index N ...] -o FILE``: write an evidence bundle;
 - ``verify-bundle FILE [--key VERIFIER_KEY]``: check a bundle offline (no database needed);
 - ``audit``: report every ledgered row changed outside the services (exit 1 if any);
-- ``witness-sign --key FILE``: sign the latest checkpoint with a witness's Ed25519 PEM key and
-  print the signature line to post to ``/api/v1/ledger/witnesses/{id}/cosignatures``.
+- ``witness-sign --url BASE --key FILE --name NAME [--token-file F] [--state F] [--log-key K ...]``:
+  a witness cosigns the platform's latest checkpoint over HTTP (``witness_client.cosign``: fetch,
+  verify, check consistency with the last cosigned checkpoint, sign, post); without ``--url``,
+  sign the latest checkpoint of the local database and print the signature line.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management.base import BaseCommand
 
 from yingshang.kernel.errors import DomainError
-from yingshang.ledger import aggregates, bundles, note, selectors, verifier
+from yingshang.ledger import aggregates, bundles, note, selectors, verifier, witness_client
 
 if TYPE_CHECKING:
     from yingshang.ledger.management.commands.ledger import Subcommand
@@ -52,7 +55,11 @@ def _bundle(command: BaseCommand, options: argparse.Namespace) -> int:
 
 def _verify_bundle_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="The bundle (JSON).")
-    parser.add_argument("--key", help="The log's published verifier key (<name>+<id>+<base64>).")
+    parser.add_argument(
+        "--key",
+        action="append",
+        help="The log's published verifier key (<name>+<id>+<base64>); repeat it for each key after a rotation.",
+    )
 
 
 def _verify_bundle(command: BaseCommand, options: argparse.Namespace) -> int:
@@ -95,6 +102,63 @@ def _audit(command: BaseCommand, options: argparse.Namespace) -> int:
 def _witness_sign_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--key", required=True, help="The witness's Ed25519 private key (PEM, PKCS#8).")
     parser.add_argument("--name", required=True, help="The witness key's name (as in its verifier key).")
+    parser.add_argument(
+        "--url",
+        help="The platform's base URL (https://...): cosign over its API. Without it: local database.",
+    )
+    parser.add_argument(
+        "--token-file",
+        help="A file holding the supervisor's API token (scope ledger:write); default: $YINGSHANG_WITNESS_TOKEN.",
+    )
+    parser.add_argument(
+        "--state", help="The witness's state file (last cosigned size and root); default: <key>.state.json."
+    )
+    parser.add_argument(
+        "--log-key",
+        action="append",
+        default=[],
+        help="The log's published verifier key (repeatable); pins it.",
+    )
+    parser.add_argument("--witness-id", type=int, help="The witness's id (default: looked up by its key).")
+
+
+def _witness_sign_http(command: BaseCommand, options: argparse.Namespace, signer: note.NoteSigner) -> int:
+    if options.token_file:
+        try:
+            token = Path(options.token_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            command.stderr.write(f"FAILED: cannot read the token file {options.token_file}: {exc}")
+            return 1
+    else:
+        token = os.environ.get("YINGSHANG_WITNESS_TOKEN", "").strip()
+    state = Path(options.state) if options.state else witness_client.default_state_path(Path(options.key))
+    try:
+        result = witness_client.cosign(
+            base_url=options.url,
+            signer=signer,
+            token=token,
+            state_path=state,
+            log_keys=options.log_key,
+            witness_id=options.witness_id,
+        )
+    except witness_client.WitnessClientError as exc:
+        command.stderr.write(f"FAILED: {exc}")
+        return 1
+    previous = "none" if result.previous_size is None else str(result.previous_size)
+    if not result.posted:
+        command.stdout.write(f"checkpoint {result.size} is already cosigned by this witness; nothing to do")
+        return 0
+    command.stdout.write(
+        f"cosigned checkpoint {result.size} (root {result.root.hex()}), consistent with {previous}; "
+        f"witness {result.witness_id}"
+    )
+    command.stdout.write(result.signature_line)
+    if result.trusted_on_first_use:
+        command.stdout.write(
+            "WARNING: the log key or the last cosigned root came from the server (trust on first use); "
+            "pass --log-key with the published key"
+        )
+    return 0
 
 
 def _witness_sign(command: BaseCommand, options: argparse.Namespace) -> int:
@@ -106,6 +170,13 @@ def _witness_sign(command: BaseCommand, options: argparse.Namespace) -> int:
     if not isinstance(private, Ed25519PrivateKey):
         command.stderr.write("FAILED: the witness key must be an Ed25519 key")
         return 1
+    if options.url:
+        try:
+            signer = note.NoteSigner(options.name, private)
+        except ValueError as exc:
+            command.stderr.write(f"FAILED: {exc}")
+            return 1
+        return _witness_sign_http(command, options, signer)
     checkpoint = selectors.latest_checkpoint()
     if checkpoint is None:
         command.stderr.write("FAILED: no checkpoint yet")
@@ -128,7 +199,7 @@ def subcommands(subcommand: type[Subcommand]) -> dict[str, Subcommand]:
         ),
         "audit": subcommand("Report ledgered rows changed outside the services (exit 1 if any).", _audit),
         "witness-sign": subcommand(
-            "Sign the latest checkpoint with a witness key; print the signature line.",
+            "Cosign the platform's latest checkpoint over its API (--url), or print the line (local).",
             _witness_sign,
             _witness_sign_arguments,
         ),

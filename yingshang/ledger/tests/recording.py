@@ -37,6 +37,7 @@ def tampering() -> Iterator[None]:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL session_replication_role = replica")
         else:  # the test's transaction rolls this back with everything else
-            for table in ("ledger_logentry", "ledger_treenode", "ledger_checkpoint"):
+            for table in ("ledger_logentry", "ledger_treenode", "ledger_checkpoint", "ledger_cosignature"):
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
         yield

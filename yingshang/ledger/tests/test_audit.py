@@ -110,3 +110,61 @@ def test_identity_facts_are_recorded_without_secrets() -> None:
     token_entry = next(e for e in entries if e["action"] == "identity.token.created")
     assert token_entry["visibility"] == {"kind": "parties", "user_ids": [user.pk]}
     assert token_entry["actor"] == {"kind": "user", "user_id": user.pk}
+
+
+def test_rows_deleted_behind_the_services_back_are_reported() -> None:
+    organisation = make_organisation(name="将被删除的公司")
+    user = make_user(roles=["bidder"], organisation=organisation)
+    membership = Membership.objects.get(user=user)
+    facade.sequence_once()
+    membership_entry = LogEntry.objects.get(leaf_hash=membership.ledger_entry_hash)
+    assert list(aggregates.audit()) == []
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM identity_membership WHERE id = %s", [membership.pk])
+    (finding,) = list(aggregates.audit())
+    assert (finding.table, finding.pk, finding.problem) == (
+        "identity_membership",
+        str(membership.pk),
+        "deleted",
+    )
+    assert (finding.entry_hash, finding.entry_index) == (membership.ledger_entry_hash, membership_entry.index)
+    status, out, err = run_ledger("audit")
+    assert status == 1 and "1 row(s)" in err
+    assert (
+        f"identity_membership pk={membership.pk}: row deleted outside the services "
+        f"(entry {membership_entry.index} {membership.ledger_entry_hash}" in out
+    )
+
+
+def test_a_deleted_organisation_still_in_the_outbox_is_reported() -> None:
+    organisation = make_organisation(name="未排序即被删除")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM identity_organisation WHERE id = %s", [organisation.pk])
+    (finding,) = list(aggregates.audit())
+    assert (finding.table, finding.pk, finding.problem) == (
+        "identity_organisation",
+        str(organisation.pk),
+        "deleted",
+    )
+    assert finding.entry_hash == organisation.ledger_entry_hash and finding.entry_index is None
+    assert "outbox entry" in finding.describe()
+
+
+def test_a_deletion_through_the_services_is_not_reported() -> None:
+    from yingshang.identity import services
+
+    organisation = make_organisation()
+    user = make_user(roles=["bidder"], organisation=organisation)
+    facade.sequence_once()
+    services.revoke_role(actor=None, user=user, organisation=organisation, role="bidder")
+    assert not Membership.objects.filter(user=user).exists()
+    assert list(aggregates.audit()) == []
+    facade.sequence_once()
+    assert list(aggregates.audit()) == []
+    assert run_ledger("audit")[0] == 0
+
+
+def test_every_ledgered_aggregate_names_its_subject_by_primary_key() -> None:
+    """Else its deleted rows could not be found from the ledger."""
+    for spec in aggregates.registered_models():
+        assert aggregates.subject_kind(spec) is not None, spec.model

@@ -27,7 +27,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 RECORDED = 4000
-BATCH = 500
+BATCH = 100  # 40 batches: a kill that overshoots by a few batches still leaves work for the next start
 
 PRELUDE = """
 import io, json, os, sys

@@ -283,6 +283,20 @@ def test_frontier_append_returns_exactly_the_new_complete_nodes():
     assert frontier.hashes == (bytes.fromhex(CT_ROOTS[8]),)
 
 
+@pytest.mark.parametrize(("start", "count"), [(0, 1), (0, 64), (5, 27), (13, 100), (127, 130)])
+def test_extend_inner_is_append_without_the_leaves(start: int, count: int) -> None:
+    leaves = leaves_of(start + count)
+    one, many = Frontier.empty(), Frontier.empty()
+    one.extend(leaves[:start])
+    many.extend(leaves[:start])
+    expected = [node for leaf in leaves[start:] for node in one.append(leaf) if node[0] > 0]
+    assert many.extend_inner(leaves[start:]) == expected
+    assert (many.size, many.hashes, many.root()) == (one.size, one.hashes, one.root())
+    with pytest.raises(ValueError, match="32-byte leaf hash"):
+        many.extend_inner([b"raw entry bytes"])
+    assert many.size == one.size  # a bad leaf changes nothing
+
+
 def test_frontier_refuses_inconsistent_state_and_bad_leaves():
     with pytest.raises(ValueError, match="has 2 hashes, not 1"):
         Frontier(3, [CT_LEAVES[0]])

@@ -27,14 +27,15 @@ TABLES = ("ledger_logentry", "ledger_treenode", "ledger_checkpoint", "ledger_cos
 
 
 def _cosigned_checkpoint() -> None:
-    """A sequenced entry and a witness's cosignature, so every log table has rows."""
+    """Two sequenced entries (a tree node above them) and a witness's cosignature, so every log
+    table has rows."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from yingshang.identity.facade import principal_for_user
     from yingshang.identity.testing import make_user
     from yingshang.ledger import note, selectors, verifier, witnesses
 
-    sequenced(Visibility.public())
+    sequenced(Visibility.public(), Visibility.public())
     principal = principal_for_user(make_user(roles=["supervisor"]))
     signer = note.NoteSigner("pg-witness", Ed25519PrivateKey.generate())
     witness = witnesses.register_witness(principal=principal, verifier_key=signer.verifier_key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,8 +58,9 @@ def test_sequencing_assigns_indexes_without_gaps_and_signs_checkpoints() -> None
             merkle.verify_consistency(previous.size, checkpoint.size, previous.root, body.root, proof)
         previous = body
     assert result.checkpoint is not None and result.checkpoint.size == 23
-    # every complete subtree is stored: sum over levels of floor(23 / 2**level)
-    assert TreeNode.objects.count() == sum(23 >> level for level in range(5))
+    # every complete subtree above the leaves is stored: sum over levels >= 1 of floor(23 / 2**level)
+    assert TreeNode.objects.count() == sum(23 >> level for level in range(1, 5))
+    assert not TreeNode.objects.filter(level=0).exists()  # leaves are the log's own leaf hashes
     for index in (0, 11, 22):
         proof = merkle.inclusion_proof_from(fetch_nodes, index, 23)
         merkle.verify_inclusion(leaves[index], index, 23, proof, merkle.root(leaves))
@@ -141,8 +143,17 @@ def test_rows_committed_out_of_id_order_are_all_sequenced() -> None:
     try:
         with other.cursor() as cursor:  # takes the lower id but commits last
             cursor.execute(
-                "INSERT INTO ledger_outboxentry (entry, leaf_hash, recorded_at) VALUES (%s, %s, now()) RETURNING id",
-                [late, merkle.leaf_hash(late.encode()).hex()],
+                "INSERT INTO ledger_outboxentry (entry, leaf_hash, recorded_at, action, subject_context, "
+                "subject_type, subject_id, actor_user_id, actor_organisation_id, visibility) "
+                "VALUES (%s, %s, now(), %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                [
+                    late,
+                    merkle.leaf_hash(late.encode()).hex(),
+                    *(
+                        json.dumps(value) if name == "visibility" else value
+                        for name, value in services.outbox_columns(late).items()
+                    ),
+                ],
             )
             returned = cursor.fetchone()
             assert returned is not None
@@ -239,7 +250,7 @@ def test_the_sequencer_refuses_to_extend_a_damaged_tree() -> None:
     record_many(3)
     facade.sequence_once()
     with tampering():
-        TreeNode.objects.filter(level=0, position=2).update(hash=b"\x00" * 32)
+        LogEntry.objects.filter(index=2).update(leaf_hash="00" * 32)  # level 0 of the tree
     record_many(1, start=3)
     with pytest.raises(services.SequencerError, match="differs from the signed checkpoint"):
         facade.sequence_once()
@@ -259,3 +270,28 @@ def test_checkpoint_and_public_key_commands() -> None:
     key = verifier.parse_verifier_key(out.strip())
     assert key.name == facade.origin()
     verifier.verify_note(Checkpoint.objects.get(size=2).note, [key])
+
+
+def test_the_sequencer_refuses_an_outbox_row_changed_after_it_was_recorded() -> None:
+    record_many(4)
+    (row_id,) = OutboxEntry.objects.order_by("id").values_list("id", flat=True)[2:3]
+    text = OutboxEntry.objects.get(pk=row_id).entry
+    OutboxEntry.objects.filter(pk=row_id).update(entry=text.replace('"number":2', '"number":9'))
+    with pytest.raises(services.SequencerError, match=f"outbox row {row_id}: its leaf hash does not match"):
+        facade.sequence_once()
+    assert LogEntry.objects.count() == 0 and OutboxEntry.objects.count() == 4  # nothing moved
+
+
+def test_level_zero_of_the_tree_is_served_from_the_log() -> None:
+    record_many(5)
+    facade.sequence_once()
+    leaves = [
+        bytes.fromhex(h) for h in LogEntry.objects.order_by("index").values_list("leaf_hash", flat=True)
+    ]
+    found = fetch_nodes([(0, 4), (1, 0), (2, 0), (0, 0)])
+    assert found == {
+        (0, 4): leaves[4],
+        (0, 0): leaves[0],
+        (1, 0): merkle.node_hash(leaves[0], leaves[1]),
+        (2, 0): merkle.root(leaves[:4]),
+    }

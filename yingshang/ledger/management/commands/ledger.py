@@ -26,7 +26,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 from django.utils import timezone
 
-from yingshang.ledger import facade, logcheck
+from yingshang.ledger import facade, logcheck, verifier
 from yingshang.ledger.models import Checkpoint
 
 
@@ -107,9 +107,16 @@ def _public_key(command: BaseCommand, options: argparse.Namespace) -> int:
 
 
 def _verify(command: BaseCommand, options: argparse.Namespace) -> int:
+    from yingshang.ledger import keyring
+
     try:
-        report = logcheck.verify_log(vkey=facade.verifier_key(), origin=facade.origin())
-    except logcheck.LogCheckError as error:
+        history = keyring.history(origin=facade.origin(), current=facade.verifier_key())
+        sm2 = keyring.sm2_signer(facade.origin())
+        extra = [verifier.parse_sm2_verifier_key(sm2.verifier_key)] if sm2 is not None else []
+        report = logcheck.verify_log(
+            vkey=facade.verifier_key(), origin=facade.origin(), history=history, extra=extra
+        )
+    except (logcheck.LogCheckError, keyring.KeyHistoryError, keyring.SM2KeyError) as error:
         command.stderr.write(f"FAILED: {error}")
         return 1
     command.stdout.write(report.summary())
@@ -131,6 +138,10 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 from yingshang.ledger.management.reading import subcommands as _reading_subcommands  # noqa: E402
 
 SUBCOMMANDS.update(_reading_subcommands(Subcommand))
+# Key rotation: rotate-key, keys.
+from yingshang.ledger.management.rotation import subcommands as _key_subcommands  # noqa: E402
+
+SUBCOMMANDS.update(_key_subcommands(Subcommand))
 
 
 class Command(BaseCommand):
