@@ -22,9 +22,7 @@ import argparse
 import gc
 import json
 import os
-import platform
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,18 +31,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (
+    ROOT,
+    load_note,
+    machine,
+    percentile,
+    postgres_database,
+    run_worker,
+    setup_django,
+    write_section,
+)
+
 BATCH = 5000
 MEMORY_ENTRIES = 20_000
 PROOF_SAMPLES = 5000
-
-
-def _setup() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
 
 
 def _entries(count: int, start: int = 0) -> list[tuple[str, str, datetime]]:
@@ -237,11 +238,6 @@ def _grow_log(target: int) -> float:
     return time.perf_counter() - began
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
-
-
 def _proofs(size: int) -> dict[str, Any]:
     from yingshang.ledger import merkle, selectors
     from yingshang.ledger.models import LogEntry
@@ -273,15 +269,15 @@ def _proofs(size: int) -> dict[str, Any]:
     return {
         "log_size": size,
         "samples": len(proof_times),
-        "proof_p50_ms": _percentile(proof_times, 0.5) * 1000,
-        "proof_p99_ms": _percentile(proof_times, 0.99) * 1000,
-        "verify_p50_us": _percentile(verify_times, 0.5) * 1e6,
-        "verify_p99_us": _percentile(verify_times, 0.99) * 1e6,
+        "proof_p50_ms": percentile(proof_times, 0.5) * 1000,
+        "proof_p99_ms": percentile(proof_times, 0.99) * 1000,
+        "verify_p50_us": percentile(verify_times, 0.5) * 1e6,
+        "verify_p99_us": percentile(verify_times, 0.99) * 1e6,
     }
 
 
 def worker(entries: int, proof_log: int) -> dict[str, Any]:
-    _setup()
+    setup_django()
     from django.core.management import call_command
     from django.db import connection
 
@@ -295,42 +291,6 @@ def worker(entries: int, proof_log: int) -> dict[str, Any]:
 
     out["proofs"] = _proofs(services._log_size())
     return out
-
-
-def _postgres_server() -> str | None:
-    for name in ("BENCH_POSTGRES_URL", "DATABASE_URL"):
-        url = os.environ.get(name, "")
-        if url.startswith(("postgres://", "postgresql://")):
-            return url
-    return "postgres://postgres@127.0.0.1:5432/postgres"
-
-
-def _run(env_update: dict[str, str], entries: int, proof_log: int) -> dict[str, Any]:
-    env = {k: v for k, v in os.environ.items() if k not in {"YINGSHANG_TESTING", "DATABASE_URL"}}
-    env.update(env_update, YINGSHANG_LOG_LEVEL="WARNING")
-    done = subprocess.run(
-        [sys.executable, __file__, "--worker", "--entries", str(entries), "--proof-log", str(proof_log)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        raise SystemExit(f"benchmark worker failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
 def _verdict(results: list[dict[str, Any]]) -> str:
@@ -352,9 +312,8 @@ def _section(results: list[dict[str, Any]], load: tuple[float, float]) -> str:
     lines = [
         "## Evidence ledger",
         "",
-        f"Run `{Path(__file__).relative_to(ROOT)}` on {datetime.now(UTC):%Y-%m-%d} ({_machine()}); "
-        f"load average (1 min) {load[0]:.1f} at the start and {load[1]:.1f} at the end (other work "
-        "shared the machine: on 2 cores a load of 2 or more slows every number here).",
+        f"Run `{Path(__file__).relative_to(ROOT)}` on {datetime.now(UTC):%Y-%m-%d} ({machine()}); "
+        f"{load_note(load)}.",
         "",
         "### Sequencing throughput (with persistence, batches of "
         f"{BATCH:,}, each one transaction with a signed checkpoint)",
@@ -419,22 +378,6 @@ def _section(results: list[dict[str, Any]], load: tuple[float, float]) -> str:
     return "\n".join(lines)
 
 
-def _write(section: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text()
-    marker = "## Evidence ledger"
-    if marker in text:
-        head, _, rest = text.partition(marker)
-        following = rest.find("\n## ")
-        text = head + section + (rest[following + 1 :] if following >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    text = text.replace(
-        "No capability built so far has a speed target (the platform foundation has none).\n", ""
-    )
-    path.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--entries", type=int, default=100_000)
@@ -448,40 +391,22 @@ def main() -> None:
         return
     results = []
     load_before = os.getloadavg()[0]
+    size = ["--entries", str(args.entries), "--proof-log", str(args.proof_log)]
     with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
         var = Path(tmp) / "var"
-        results.append(
-            _run(
-                {"YINGSHANG_VAR_DIR": str(var), "DATABASE_URL": f"sqlite:///{var / 'bench.sqlite3'}"},
-                args.entries,
-                args.proof_log,
-            )
-        )
+        sqlite = {"YINGSHANG_VAR_DIR": str(var), "DATABASE_URL": f"sqlite:///{var / 'bench.sqlite3'}"}
+        results.append(run_worker(__file__, sqlite, size))
         print(json.dumps(results[-1], indent=1), flush=True)
-        server = None if args.no_postgres else _postgres_server()
-        if server:
-            import psycopg
-
-            name = f"ledger_bench_{os.getpid()}"
-            base = server.rsplit("/", 1)[0]
-            with psycopg.connect(base + "/postgres", autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{name}"')
-            try:
+        if not args.no_postgres:
+            with postgres_database("ledger_bench") as url:
                 results.append(
-                    _run(
-                        {"YINGSHANG_VAR_DIR": str(var), "DATABASE_URL": f"{base}/{name}"},
-                        args.entries,
-                        args.proof_log,
-                    )
+                    run_worker(__file__, {"YINGSHANG_VAR_DIR": str(var), "DATABASE_URL": url}, size)
                 )
-                print(json.dumps(results[-1], indent=1), flush=True)
-            finally:
-                with psycopg.connect(base + "/postgres", autocommit=True) as admin:
-                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            print(json.dumps(results[-1], indent=1), flush=True)
     section = _section(results, (load_before, os.getloadavg()[0]))
     print(section)
     if not args.no_write:
-        _write(section)
+        write_section("## Evidence ledger", section)
 
 
 if __name__ == "__main__":

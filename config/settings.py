@@ -129,6 +129,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["CONN_HEALTH_CHECKS"] = False
     if TESTING:
         _db.setdefault("TEST", {})["NAME"] = str(VAR_DIR / f"test-{os.getpid()}.sqlite3")
+else:
+    # PostgreSQL: Django's own cursors bind on the client and never prepare; the few hot reads
+    # that use a server-side-binding cursor (the ledger's proof fetch) may then keep a prepared
+    # statement per connection. (Behind a transaction-pooling PgBouncer set this to None.)
+    _db.setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -70,6 +70,10 @@ _PG_FETCH = (
 )
 
 
+def _array(values: Sequence[int]) -> str:
+    return "{" + ",".join(map(str, values)) + "}"
+
+
 def fetch_nodes(keys: Sequence[tuple[int, int]]) -> Mapping[tuple[int, int], bytes]:
     """Stored subtree hashes by (level, position): the ``fetch`` the merkle functions call.
 
@@ -87,7 +91,9 @@ def fetch_nodes(keys: Sequence[tuple[int, int]]) -> Mapping[tuple[int, int], byt
         with psycopg.Cursor(raw) as cursor:  # server-side binding, unlike Django's own cursors
             cursor.execute(
                 _PG_FETCH,
-                [[level for level, _ in inner], [position for _, position in inner], leaves],
+                # array literals as text: one parameter type whatever the values, so one
+                # prepared statement (lists of ints would be dumped as int2[], int4[] or int8[])
+                [_array([level for level, _ in inner]), _array([p for _, p in inner]), _array(leaves)],
                 prepare=True,
             )
             rows = cursor.fetchall()
