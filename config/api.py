@@ -14,6 +14,8 @@ from yingshang.kernel.api import router as kernel_router
 from yingshang.ledger.api import router as ledger_router
 from yingshang.notifications.api import router as notifications_router
 from yingshang.ops.api import router as ops_router
+from yingshang.trading.documents.api import router as documents_router
+from yingshang.trading.projects.api import router as projects_router
 from yingshang.web.problems import StrictJSONParser, install_problem_handlers
 
 api = NinjaAPI(
@@ -37,3 +39,5 @@ api.add_router("/identity", identity_router)
 api.add_router("/files", files_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/ledger", ledger_router)
+api.add_router("/trading", projects_router)
+api.add_router("/trading/documents", documents_router)

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "yingshang.files",
     "yingshang.notifications",
     "yingshang.ops",
+    "yingshang.trading.projects",
+    "yingshang.trading.documents",
     "yingshang.web",
     "yingshang.demo",
 ]
@@ -275,6 +277,8 @@ YINGSHANG = {
     # The SMS adapter (dotted path); the default writes JSON lines under SMS_OUTBOX_DIR.
     "SMS_GATEWAY": os.environ.get("YINGSHANG_SMS_GATEWAY", "yingshang.notifications.gateways.FileSmsGateway"),
 }
+# OCDS: every tender's ocid starts with this prefix ("ocds-" + the publisher's 6 characters).
+YINGSHANG["OCID_PREFIX"] = os.environ.get("YINGSHANG_OCID_PREFIX", "ocds-yshang")
 # The evidence ledger's origin line (C2SP: a schema-less URL naming the log; it is also the
 # checkpoint key's name). Default: the site's host and port followed by /yingshang/ledger.
 YINGSHANG["LEDGER_ORIGIN"] = os.environ.get("YINGSHANG_LEDGER_ORIGIN") or (
@@ -291,6 +295,7 @@ YINGSHANG_ALLOW_SANDBOX = env_bool("YINGSHANG_ALLOW_SANDBOX")
 CHRONOGRAPH_INTERVAL_SECONDS = float(os.environ.get("YINGSHANG_CHRONOGRAPH_INTERVAL", "5"))
 CHRONOGRAPH_JOBS: list[str] = [
     "yingshang.notifications.tasks.release_due",
+    "yingshang.trading.projects.tasks.apply_due",
 ]
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG

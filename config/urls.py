@@ -13,6 +13,8 @@ urlpatterns = [
     path("files/", include("yingshang.files.urls")),
     path("inbox/", include("yingshang.notifications.urls")),
     path("ledger/", include("yingshang.ledger.urls")),
+    path("trading/documents/", include("yingshang.trading.documents.urls")),
+    path("trading/", include("yingshang.trading.projects.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

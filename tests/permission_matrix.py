@@ -495,6 +495,483 @@ LEDGER: tuple[Expect, ...] = (
 )
 
 
+# --- tender documents (written by the documents helper) -------------------------------------------
+
+
+def _documents_world(world: World) -> None:
+    """A published tender of the world's tenderer, agency and supervisor (built at the projects
+    factories' fixed time, so the bid deadline has passed by now), its documents published, and
+    the world's bidder holding a receipt for version 1."""
+    from yingshang.trading.documents import services as documents
+    from yingshang.trading.documents.tests.helpers import FILLED, OPEN
+    from yingshang.trading.projects.tests.factories import START, Cast, at, published_tender
+
+    cast = Cast(
+        tenderer_org=world.organisation(Role.TENDERER.value),
+        tenderer_user=world.user(Role.TENDERER.value),
+        agency_org=world.organisation(Role.AGENCY.value),
+        agency_user=world.user(Role.AGENCY.value),
+        supervisor_org=world.organisation(Role.SUPERVISOR.value),
+        supervisor_user=world.user(Role.SUPERVISOR.value),
+        staff_user=world.user(Role.CENTRE_STAFF.value),
+        auditor_user=world.user(Role.AUDITOR.value),
+        bidder_user=world.user(Role.BIDDER.value),
+        other_tenderer_user=world.user(Role.ENTERPRISE.value),
+        other_supervisor_user=world.user(Role.DEPARTMENT.value),
+    )
+    with at(START) as fixed:
+        tender = published_tender(cast)
+        document = documents.create_documents(
+            principal=cast.agency, tender_id=tender.pk, template_code="works-construction"
+        )
+        documents.save_draft(
+            principal=cast.agency, document_id=document.pk, values={**document.values, **FILLED}
+        )
+        documents.publish(principal=cast.agency, document_id=document.pk)
+        fixed.set(OPEN)
+        receipt = documents.download(principal=cast.p("bidder"), tender_id=tender.pk)
+    world.extra["tender_id"] = tender.pk
+    world.extra["receipt"] = receipt.number
+
+
+def _docs_path(template: str) -> PathBuilder:
+    return lambda w, p: template.format(t=w.extra["tender_id"], r=w.extra.get("receipt", ""))
+
+
+MANAGERS_ONLY = outcomes(guest=DENY, default=DENY, tenderer=OK, agency=OK)
+DOCUMENT_INSIDERS = outcomes(
+    guest=DENY, default=DENY, tenderer=OK, agency=OK, centre_staff=OK, supervisor=OK, auditor=OK
+)
+RECEIPT_OWNER = outcomes(guest=DENY, default=HIDDEN, bidder=OK)
+_D = "/api/v1/trading/documents"
+_P = "/trading/documents"
+
+
+def _docs(method: str, route: str, table: Mapping[str, Outcome], path: str, **more: Any) -> Expect:
+    return expect(method, route, table, path=_docs_path(path), setup=_documents_world, **more)
+
+
+TENDER_DOCUMENTS: tuple[Expect, ...] = (
+    expect("GET", f"{_D}/templates", everyone()),
+    expect(
+        "GET",
+        f"{_D}/templates/{{code}}/versions/{{int:version}}",
+        everyone(),
+        path=lambda w, p: f"{_D}/templates/works-construction/versions/1",
+    ),
+    _docs("GET", f"{_D}/tenders/{{int:tender_id}}", everyone(), f"{_D}/tenders/{{t}}"),
+    # Documents exist already: the managers reach the conflict (409), nothing is written.
+    _docs(
+        "POST",
+        f"{_D}/tenders/{{int:tender_id}}",
+        outcomes(guest=DENY, default=DENY, tenderer=Allow((409,)), agency=Allow((409,))),
+        f"{_D}/tenders/{{t}}",
+        data=lambda w, p: {"template_code": "works-construction"},
+    ),
+    _docs(
+        "PUT",
+        f"{_D}/tenders/{{int:tender_id}}/draft",
+        MANAGERS_ONLY,
+        f"{_D}/tenders/{{t}}/draft",
+        data=lambda w, p: {"values": {"contact_person": "矩阵"}},
+    ),
+    _docs(
+        "POST",
+        f"{_D}/tenders/{{int:tender_id}}/publish",
+        outcomes(guest=DENY, default=DENY, tenderer=Allow((409,)), agency=Allow((409,))),
+        f"{_D}/tenders/{{t}}/publish",
+        data=lambda w, p: {},
+    ),
+    # The bid deadline has passed: the managers reach the rule (422), nothing is written.
+    _docs(
+        "POST",
+        f"{_D}/tenders/{{int:tender_id}}/revisions",
+        outcomes(guest=DENY, default=DENY, tenderer=Allow((422,)), agency=Allow((422,))),
+        f"{_D}/tenders/{{t}}/revisions",
+        data=lambda w, p: {"reason": "矩阵"},
+    ),
+    _docs(
+        "GET",
+        f"{_D}/tenders/{{int:tender_id}}/versions/{{int:number}}/pdf",
+        DOCUMENT_INSIDERS,
+        f"{_D}/tenders/{{t}}/versions/1/pdf",
+    ),
+    # The bidder already holds version 1: it gets its receipt again (201); nobody else may.
+    _docs(
+        "POST",
+        f"{_D}/tenders/{{int:tender_id}}/versions/{{int:number}}/download",
+        outcomes(guest=DENY, default=DENY, bidder=Allow((201,))),
+        f"{_D}/tenders/{{t}}/versions/1/download",
+    ),
+    _docs("GET", f"{_D}/receipts", signed_in(), f"{_D}/receipts"),
+    # Anyone may check a receipt shown to them (nothing is stored).
+    expect(
+        "POST",
+        f"{_D}/receipts/check",
+        everyone(),
+        data=lambda w, p: {
+            "receipt": {"type": "yingshang-download-receipt/1"},
+            "signature": {"signature": ""},
+        },
+    ),
+    _docs("GET", f"{_D}/receipts/{{number}}", RECEIPT_OWNER, f"{_D}/receipts/{{r}}"),
+    _docs("GET", f"{_D}/receipts/{{number}}/content", RECEIPT_OWNER, f"{_D}/receipts/{{r}}/content"),
+    _docs("GET", f"{_D}/tenders/{{int:tender_id}}/questions", everyone(), f"{_D}/tenders/{{t}}/questions"),
+    # The question deadline has passed: the bidder reaches the rule (422).
+    _docs(
+        "POST",
+        f"{_D}/tenders/{{int:tender_id}}/questions",
+        outcomes(guest=DENY, default=DENY, bidder=Allow((422,))),
+        f"{_D}/tenders/{{t}}/questions",
+        data=lambda w, p: {"text": "矩阵问题"},
+    ),
+    # Who downloaded: oversight only, after the bid deadline; never the tenderer or agency.
+    _docs(
+        "GET",
+        f"{_D}/tenders/{{int:tender_id}}/downloads",
+        outcomes(guest=DENY, default=DENY, centre_staff=OK, supervisor=OK, auditor=OK),
+        f"{_D}/tenders/{{t}}/downloads",
+    ),
+    expect("GET", f"{_P}/", everyone()),
+    expect(
+        "GET",
+        f"{_P}/templates/<slug:code>/v<int:version>/",
+        everyone(),
+        path=lambda w, p: f"{_P}/templates/works-construction/v1/",
+    ),
+    _docs("GET", f"{_P}/tenders/<int:tender_id>/", everyone(), f"{_P}/tenders/{{t}}/"),
+    _docs("GET", f"{_P}/tenders/<int:tender_id>/edit/", MANAGERS_ONLY, f"{_P}/tenders/{{t}}/edit/"),
+    _docs(
+        "POST",
+        f"{_P}/tenders/<int:tender_id>/edit/",
+        outcomes(guest=DENY, default=DENY, tenderer=Allow((302,)), agency=Allow((302,))),
+        f"{_P}/tenders/{{t}}/edit/",
+        data=lambda w, p: {"f_contact_person": "矩阵", "action": "save"},
+    ),
+    _docs("GET", f"{_P}/tenders/<int:tender_id>/revise/", MANAGERS_ONLY, f"{_P}/tenders/{{t}}/revise/"),
+    _docs(
+        "POST",
+        f"{_P}/tenders/<int:tender_id>/revise/",
+        outcomes(guest=DENY, default=DENY, tenderer=Allow((400,)), agency=Allow((400,))),
+        f"{_P}/tenders/{{t}}/revise/",
+        data=lambda w, p: {"reason": ""},
+    ),
+    _docs("GET", f"{_P}/tenders/<int:tender_id>/questions/", everyone(), f"{_P}/tenders/{{t}}/questions/"),
+    _docs(
+        "POST",
+        f"{_P}/tenders/<int:tender_id>/questions/",
+        outcomes(guest=DENY, default=DENY, bidder=Allow((422,))),
+        f"{_P}/tenders/{{t}}/questions/",
+        data=lambda w, p: {"text": "矩阵问题"},
+    ),
+    _docs(
+        "POST",
+        f"{_P}/tenders/<int:tender_id>/versions/<int:number>/download/",
+        outcomes(guest=DENY, default=DENY, bidder=Allow((302,))),
+        f"{_P}/tenders/{{t}}/versions/1/download/",
+    ),
+    _docs(
+        "GET",
+        f"{_P}/tenders/<int:tender_id>/versions/<int:number>/pdf/",
+        DOCUMENT_INSIDERS,
+        f"{_P}/tenders/{{t}}/versions/1/pdf/",
+    ),
+    _docs("GET", f"{_P}/receipts/<slug:number>/", RECEIPT_OWNER, f"{_P}/receipts/{{r}}/"),
+    _docs("GET", f"{_P}/receipts/<slug:number>/pdf/", RECEIPT_OWNER, f"{_P}/receipts/{{r}}/pdf/"),
+    _docs("GET", f"{_P}/receipts/<slug:number>/json/", RECEIPT_OWNER, f"{_P}/receipts/{{r}}/json/"),
+)
+
+
+# --- trading: projects (written by the projects helper) ---------------------------------------------
+
+
+def _projects_world(world: World) -> None:
+    """The world's agency registers two projects for the world's tenderer, supervised by the
+    world's supervisor: one accepted with a published tender (``project``, ``tender``), one still
+    submitted (``submitted``)."""
+    from yingshang.identity.facade import principal_for_user
+    from yingshang.kernel import clock
+    from yingshang.trading.projects import services as projects
+    from yingshang.trading.projects.contracts import LotInput
+
+    agency = principal_for_user(world.user(Role.AGENCY.value))
+    staff = principal_for_user(world.user(Role.CENTRE_STAFF.value))
+    kwargs: dict[str, Any] = {
+        "name": "金城市矩阵测试工程",
+        "resource_kind": "construction",
+        "tenderer_id": world.organisation(Role.TENDERER.value).pk,
+        "supervisor_id": world.organisation(Role.SUPERVISOR.value).pk,
+        "lots": [LotInput(name="第1标段", estimated_price_fen=100_000_000, deposit_fen=2_000_000)],
+    }
+    project = projects.submit_intake(principal=agency, **kwargs)
+    project = projects.accept_intake(principal=staff, project_id=project.pk)
+    tender = projects.create_tender(principal=agency, project_id=project.pk, method="open")
+    now = clock.now()
+    tender = projects.save_timeline(
+        principal=agency,
+        tender_id=tender.pk,
+        expected_version=tender.version,
+        documents_from=now + timedelta(minutes=5),
+        documents_until=now + timedelta(days=15),
+        questions_until=now + timedelta(days=40),
+        bid_deadline=now + timedelta(days=60),
+    ).tender
+    tender = projects.publish_tender(
+        principal=agency,
+        tender_id=tender.pk,
+        expected_version=tender.version,
+        title="矩阵测试公告",
+        body="本项目现进行公开招标。",
+    )
+    world.extra["project"] = project
+    world.extra["tender"] = tender
+    world.extra["submitted"] = projects.submit_intake(principal=agency, **kwargs)
+
+
+def _project_path(template: str, key: str = "project") -> PathBuilder:
+    return lambda w, p: template.format(id=w.extra[key].pk)
+
+
+def _tender_path(template: str) -> PathBuilder:
+    return lambda w, p: template.format(id=w.extra["tender"].pk)
+
+
+#: Who sees a project of the world: its tenderer and agency, its competent supervisor, centre
+#: staff and auditors; everyone else gets 404 (its existence is not revealed).
+PROJECT_VIEWERS = outcomes(
+    guest=DENY, default=HIDDEN, tenderer=OK, agency=OK, supervisor=OK, centre_staff=OK, auditor=OK
+)
+
+
+def _project_command(
+    owners: Outcome, *, staff: Outcome = DENY, supervisor: Outcome = DENY
+) -> dict[str, Outcome]:
+    """A write on the world's project: owners get ``owners``; the other viewers are denied
+    unless given; the rest do not see it."""
+    return outcomes(
+        guest=DENY,
+        default=HIDDEN,
+        tenderer=owners,
+        agency=owners,
+        centre_staff=staff,
+        supervisor=supervisor,
+        auditor=DENY,
+    )
+
+
+def _intake_body(world: World, principal: str) -> dict[str, Any]:
+    """Valid JSON, but the deposit is over 2 % (T15): refused (400) after the permission check."""
+    return {
+        "name": "矩阵测试工程",
+        "resource_kind": "construction",
+        "tenderer_id": world.organisation(Role.TENDERER.value).pk,
+        "supervisor_id": world.organisation(Role.SUPERVISOR.value).pk,
+        "lots": [{"name": "第1标段", "estimated_price_fen": 100_000_000, "deposit_fen": 2_000_001}],
+    }
+
+
+def _tender_version(world: World, principal: str) -> dict[str, Any]:
+    return {"version": world.extra["tender"].version}
+
+
+PROJECTS: tuple[Expect, ...] = (
+    # public notices
+    expect("GET", "/trading/notices/", everyone()),
+    expect(
+        "GET",
+        "/trading/notices/<int:tender_id>/",
+        everyone(),
+        path=_tender_path("/trading/notices/{id}/"),
+        setup=_projects_world,
+    ),
+    expect("GET", "/api/v1/trading/reference", everyone()),
+    expect("GET", "/api/v1/trading/notices", everyone()),
+    expect(
+        "GET",
+        "/api/v1/trading/notices/{tender_id}",
+        everyone(),
+        path=_tender_path("/api/v1/trading/notices/{id}"),
+        setup=_projects_world,
+    ),
+    # pages
+    expect("GET", "/trading/projects/", signed_in()),
+    expect("GET", "/trading/projects/new/", outcomes(guest=DENY, default=DENY, tenderer=OK, agency=OK)),
+    expect(
+        "POST",
+        "/trading/projects/new/",
+        outcomes(guest=DENY, default=DENY, tenderer=Allow((400,)), agency=Allow((400,))),
+    ),
+    expect(
+        "GET",
+        "/trading/projects/<int:project_id>/",
+        PROJECT_VIEWERS,
+        path=_project_path("/trading/projects/{id}/"),
+        setup=_projects_world,
+    ),
+    expect(
+        "POST",
+        "/trading/projects/<int:project_id>/review/",
+        _project_command(DENY, staff=Allow((302,))),
+        path=_project_path("/trading/projects/{id}/review/", "submitted"),
+        data=lambda w, p: {"decision": "accept", "version": w.extra["submitted"].version},
+        setup=_projects_world,
+    ),
+    expect(
+        "POST",
+        "/trading/projects/<int:project_id>/tenders/",
+        _project_command(Allow((400,))),
+        path=_project_path("/trading/projects/{id}/tenders/"),
+        setup=_projects_world,
+    ),
+    expect(
+        "GET",
+        "/trading/tenders/<int:tender_id>/",
+        PROJECT_VIEWERS,
+        path=_tender_path("/trading/tenders/{id}/"),
+        setup=_projects_world,
+    ),
+    *(
+        expect(
+            "POST",
+            f"/trading/tenders/<int:tender_id>/{command}/",
+            table,
+            path=_tender_path(f"/trading/tenders/{{id}}/{command}/"),
+            setup=_projects_world,
+        )
+        for command, table in (
+            ("timeline", _project_command(Allow((400,)))),
+            ("publish", _project_command(Allow((400,)))),
+            ("amend", _project_command(Allow((400,)))),
+            ("suspend", _project_command(Allow((400,)), staff=Allow((400,)), supervisor=Allow((400,)))),
+            ("resume", _project_command(Allow((400,)), staff=Allow((400,)), supervisor=Allow((400,)))),
+            ("cancel", _project_command(Allow((400,)))),
+            ("retender", _project_command(Allow((400,)))),
+        )
+    ),
+    # API: projects
+    expect("GET", "/api/v1/trading/projects", signed_in()),
+    expect(
+        "POST",
+        "/api/v1/trading/projects",
+        outcomes(guest=DENY, default=DENY, tenderer=Allow((400,)), agency=Allow((400,))),
+        data=_intake_body,
+    ),
+    expect(
+        "GET",
+        "/api/v1/trading/projects/{project_id}",
+        PROJECT_VIEWERS,
+        path=_project_path("/api/v1/trading/projects/{id}"),
+        setup=_projects_world,
+    ),
+    expect(
+        "PUT",
+        "/api/v1/trading/projects/{project_id}",
+        _project_command(Allow((409,))),
+        path=_project_path("/api/v1/trading/projects/{id}"),
+        data=lambda w, p: {**_intake_body(w, p), "version": w.extra["project"].version},
+        setup=_projects_world,
+    ),
+    expect(
+        "POST",
+        "/api/v1/trading/projects/{project_id}/accept",
+        _project_command(DENY, staff=Allow((409,))),
+        path=_project_path("/api/v1/trading/projects/{id}/accept"),
+        data=lambda w, p: {},
+        setup=_projects_world,
+    ),
+    expect(
+        "POST",
+        "/api/v1/trading/projects/{project_id}/return",
+        _project_command(DENY, staff=Allow((409,))),
+        path=_project_path("/api/v1/trading/projects/{id}/return"),
+        data=lambda w, p: {"reason": "材料不全"},
+        setup=_projects_world,
+    ),
+    expect(
+        "GET",
+        "/api/v1/trading/projects/{project_id}/history",
+        PROJECT_VIEWERS,
+        path=_project_path("/api/v1/trading/projects/{id}/history"),
+        setup=_projects_world,
+    ),
+    expect(
+        "POST",
+        "/api/v1/trading/projects/{project_id}/tenders",
+        _project_command(Allow((409,))),
+        path=_project_path("/api/v1/trading/projects/{id}/tenders"),
+        data=lambda w, p: {"method": "open"},
+        setup=_projects_world,
+    ),
+    # API: tenders
+    *(
+        expect(
+            "GET",
+            f"/api/v1/trading/tenders/{{tender_id}}{suffix}",
+            PROJECT_VIEWERS,
+            path=_tender_path(f"/api/v1/trading/tenders/{{id}}{suffix}"),
+            setup=_projects_world,
+        )
+        for suffix in ("", "/notices", "/check")
+    ),
+    expect(
+        "PUT",
+        "/api/v1/trading/tenders/{tender_id}/timeline",
+        _project_command(Allow((409,))),
+        path=_tender_path("/api/v1/trading/tenders/{id}/timeline"),
+        data=_tender_version,
+        setup=_projects_world,
+    ),
+    expect(
+        "POST",
+        "/api/v1/trading/tenders/{tender_id}/publish",
+        _project_command(Allow((409,))),
+        path=_tender_path("/api/v1/trading/tenders/{id}/publish"),
+        data=lambda w, p: {**_tender_version(w, p), "title": "公告", "body": "本项目现进行公开招标。"},
+        setup=_projects_world,
+    ),
+    expect(
+        "POST",
+        "/api/v1/trading/tenders/{tender_id}/amend",
+        _project_command(Allow((400,))),
+        path=_tender_path("/api/v1/trading/tenders/{id}/amend"),
+        data=lambda w, p: {**_tender_version(w, p), "reason": "", "body": ""},
+        setup=_projects_world,
+    ),
+    expect(
+        "POST",
+        "/api/v1/trading/tenders/{tender_id}/suspend",
+        _project_command(Allow((400,)), staff=Allow((400,)), supervisor=Allow((400,))),
+        path=_tender_path("/api/v1/trading/tenders/{id}/suspend"),
+        data=lambda w, p: {"reason": ""},
+        setup=_projects_world,
+    ),
+    expect(
+        "POST",
+        "/api/v1/trading/tenders/{tender_id}/resume",
+        _project_command(Allow((409,)), staff=Allow((409,)), supervisor=Allow((409,))),
+        path=_tender_path("/api/v1/trading/tenders/{id}/resume"),
+        data=lambda w, p: {},
+        setup=_projects_world,
+    ),
+    expect(
+        "POST",
+        "/api/v1/trading/tenders/{tender_id}/cancel",
+        _project_command(Allow((400,))),
+        path=_tender_path("/api/v1/trading/tenders/{id}/cancel"),
+        data=lambda w, p: {"reason": ""},
+        setup=_projects_world,
+    ),
+    expect(
+        "POST",
+        "/api/v1/trading/tenders/{tender_id}/retender",
+        _project_command(Allow((409,))),
+        path=_tender_path("/api/v1/trading/tenders/{id}/retender"),
+        data=lambda w, p: {"bids_received": 2},
+        setup=_projects_world,
+    ),
+)
+
+
 EXPECTATIONS: tuple[Expect, ...] = (
     # --- web -------------------------------------------------------------------------------------
     expect("GET", "/", everyone()),
@@ -581,6 +1058,8 @@ EXPECTATIONS: tuple[Expect, ...] = (
     expect("GET", "/api/v1/", everyone(NotApplicable("ninja's root URL: no page (404)"))),
     *FILES_AND_NOTIFICATIONS,
     *LEDGER,
+    *PROJECTS,
+    *TENDER_DOCUMENTS,
 )
 
 #: Routes the matrix does not try, each with the reason.

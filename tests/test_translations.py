@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 ROOT = Path(__file__).resolve().parent.parent
-CATALOGUES = sorted(ROOT.glob("yingshang/*/locale/zh_Hans/LC_MESSAGES/django.po"))
+CATALOGUES = sorted(ROOT.glob("yingshang/**/locale/zh_Hans/LC_MESSAGES/django.po"))
 ENTRY = re.compile(
     r'^msgid ((?:".*"\n)+)(?:msgid_plural (?:".*"\n)+)?((?:msgstr(?:\[\d\])? (?:".*"\n?)+)+)', re.M
 )
@@ -30,7 +30,7 @@ def entries(path: Path) -> list[tuple[str, str, bool]]:
 
 def test_every_installed_context_has_a_catalogue() -> None:
     apps = {p.parts[-5] for p in CATALOGUES}
-    assert {"kernel", "identity", "files", "notifications", "ops", "web", "demo"} <= apps
+    assert {"kernel", "identity", "files", "notifications", "ops", "web", "demo", "ledger", "projects", "documents"} <= apps
 
 
 @pytest.mark.parametrize("catalogue", CATALOGUES, ids=lambda p: p.parts[-5])

@@ -10,12 +10,14 @@ from yingshang.demo.city import DEMO_PASSWORD, DEMO_TOTP_SECRET, DIVISION, ORGAN
 from yingshang.identity import facade as identity
 from yingshang.kernel.identifiers import make_uscc
 from yingshang.ledger import facade as ledger
+from yingshang.trading.projects import facade as projects
 
 
 @dataclass(frozen=True)
 class LoadReport:
     organisations: int
     users: int
+    projects: int = 0
 
 
 def uscc_of(key: str) -> str:
@@ -31,6 +33,7 @@ def load() -> LoadReport:
             )
             for org in ORGANISATIONS
         }
+        users: dict[str, int] = {}
         for person in PEOPLE:
             user = identity.ensure_user(
                 username=person.username,
@@ -45,7 +48,12 @@ def load() -> LoadReport:
             )
             if {role.value for role in identity.SECOND_FACTOR_ROLES} & set(person.roles):
                 identity.ensure_totp(user=user, secret=DEMO_TOTP_SECRET)
+            users[person.username] = user.pk
+        # Trading: projects in every stage (intake, tenders, notices).
+        created_projects = projects.ensure_demo_projects(
+            organisations={key: org.pk for key, org in organisations.items()}, users=users
+        )
     # The services recorded every fact in the ledger's outbox; sequence them now so the ledger
     # page shows a signed checkpoint at once (under `make run` the sequencer loop does this).
     ledger.sequence_once()
-    return LoadReport(organisations=len(ORGANISATIONS), users=len(PEOPLE))
+    return LoadReport(organisations=len(ORGANISATIONS), users=len(PEOPLE), projects=created_projects)

@@ -35,17 +35,21 @@ _INBOX = DashboardLink(Text(zh="站内信", en="Inbox"), "notifications:inbox")
 _DOCUMENTS = DashboardLink(Text(zh="文件", en="Documents"), "files:list")
 _API = DashboardLink(Text(zh="API 文档", en="API documentation"), "api:openapi-view")
 _EVIDENCE = DashboardLink(Text(zh="存证查询与证据包", en="Evidence and bundles"), "ledger:evidence")
+_NOTICES = DashboardLink(Text(zh="招标公告", en="Tender notices"), "projects:notices")
+_PROJECTS = DashboardLink(Text(zh="项目与招标", en="Projects and tenders"), "projects:projects")
+_INTAKE = DashboardLink(Text(zh="项目进场登记", en="Register a project (intake)"), "projects:intake")
+_TEMPLATES = DashboardLink(Text(zh="标准招标文件范本", en="Standard tender documents"), "tenderdocs:catalogue")
 
 #: The links each role's section of the dashboard shows. Each later capability adds its cards
 #: here (a link is shown only if its URL exists).
 DASHBOARD_LINKS: dict[str, list[DashboardLink]] = {
-    identity.Role.CENTRE_STAFF: [_TWO_FACTOR, _DOCUMENTS, _INBOX, _EVIDENCE],
-    identity.Role.TENDERER: [_DOCUMENTS, _INBOX],
-    identity.Role.AGENCY: [_DOCUMENTS, _INBOX],
-    identity.Role.BIDDER: [_TOKENS, _DOCUMENTS, _INBOX],
+    identity.Role.CENTRE_STAFF: [_PROJECTS, _NOTICES, _TWO_FACTOR, _DOCUMENTS, _INBOX, _EVIDENCE],
+    identity.Role.TENDERER: [_PROJECTS, _INTAKE, _TEMPLATES, _DOCUMENTS, _INBOX],
+    identity.Role.AGENCY: [_PROJECTS, _INTAKE, _TEMPLATES, _DOCUMENTS, _INBOX],
+    identity.Role.BIDDER: [_NOTICES, _TOKENS, _DOCUMENTS, _INBOX],
     identity.Role.EXPERT: [_INBOX],
-    identity.Role.SUPERVISOR: [_TWO_FACTOR, _DOCUMENTS, _INBOX, _EVIDENCE],
-    identity.Role.AUDITOR: [_TWO_FACTOR, _DOCUMENTS, _API, _EVIDENCE],
+    identity.Role.SUPERVISOR: [_PROJECTS, _NOTICES, _TWO_FACTOR, _DOCUMENTS, _INBOX, _EVIDENCE],
+    identity.Role.AUDITOR: [_PROJECTS, _NOTICES, _TWO_FACTOR, _DOCUMENTS, _API, _EVIDENCE],
     identity.Role.ENTERPRISE: [_INBOX],
     identity.Role.SERVICE_MANAGER: [_INBOX],
     identity.Role.DEPARTMENT: [_INBOX],

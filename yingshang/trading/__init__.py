@@ -1,0 +1,1 @@
+"""Public-resource trading: one Django app per context (projects, and later bids, opening, ...)."""

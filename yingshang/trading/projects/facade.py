@@ -1,0 +1,119 @@
+"""The projects context's only door for other contexts (docs/contexts/projects.md).
+
+Returns frozen dataclasses from ``contracts``; events are in ``events``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from yingshang.kernel.errors import NotFound
+from yingshang.kernel.policy import Principal
+from yingshang.ledger.contracts import Actor
+from yingshang.trading.projects import demo, selectors, services, states
+from yingshang.trading.projects.contracts import LotSummary, ProjectSummary, TenderSummary
+from yingshang.trading.projects.models import Tender
+from yingshang.trading.projects.permissions import is_competent_supervisor, is_owner
+from yingshang.trading.projects.permissions import tenders as tender_policy
+
+__all__ = [
+    "LotSummary",
+    "ProjectSummary",
+    "TenderSummary",
+    "apply_amendment",
+    "ensure_demo_projects",
+    "is_open_for_documents",
+    "may_manage_tender",
+    "may_supervise_tender",
+    "may_view_tender",
+    "project_summary",
+    "public_tender_ids",
+    "tender_summary",
+]
+
+
+def tender_summary(tender_id: int) -> TenderSummary:
+    """The tender's summary; ``kernel.errors.NotFound`` if there is no such tender. No
+    permission check: callers check with :func:`may_manage_tender` / :func:`may_view_tender`."""
+    return selectors.tender_summary(tender_id)
+
+
+def project_summary(project_id: int) -> ProjectSummary:
+    """The project with its lots; ``NotFound`` if there is none."""
+    return selectors.project_summary(project_id)
+
+
+def _tender(tender_id: int) -> Tender | None:
+    return Tender.objects.select_related("project").filter(pk=tender_id).first()
+
+
+def may_manage_tender(principal: Principal, tender_id: int) -> bool:
+    """The principal acts for the tender's tenderer or agency (in that role), or is centre
+    staff. Read-only principals (auditors) never manage. False for an unknown tender."""
+    tender = _tender(tender_id)
+    if tender is None or principal.is_guest or principal.is_read_only:
+        return False
+    if principal.has_role("centre_staff"):
+        return True
+    return is_owner(principal, tender.project)
+
+
+def may_supervise_tender(principal: Principal, tender_id: int) -> bool:
+    """The principal is the competent supervisory department of the tender's project (as
+    supervisor), or centre staff / an auditor (oversight that sees everything)."""
+    tender = _tender(tender_id)
+    if tender is None or principal.is_guest:
+        return False
+    if principal.has_any_role(("centre_staff", "auditor")):
+        return True
+    return is_competent_supervisor(principal, tender.project)
+
+
+def may_view_tender(principal: Principal, tender_id: int) -> bool:
+    """Whether the principal may see the tender's workspace (not just its public notice)."""
+    tender = _tender(tender_id)
+    return tender is not None and tender_policy.allows(principal, "view", tender)
+
+
+def apply_amendment(
+    *, tender_id: int, actor: Actor, amended_at: datetime, affects_preparation: bool, reason: str
+) -> datetime | None:
+    """Called by the documents context inside its own transaction when an amendment or a
+    clarification is published. Records it as a timeline fact and applies T4 (tendering) or
+    G2.clarification (procurement, open/invited): if it affects bid preparation and comes less
+    than 15 days before the bid deadline, the deadline moves to the amendment day + 15 days
+    (same Beijing time, next working day if a rest day). The move is ledgered (public), a notice
+    version says so, the tenderer/agency are notified and ``events.DeadlineMoved`` fires on
+    commit. Returns the new bid deadline if it moved, else None. ``NotFound`` for an unknown
+    tender; ``Conflict`` unless the tender is published or suspended."""
+    return services.apply_amendment(
+        tender_id=tender_id,
+        actor=actor,
+        amended_at=amended_at,
+        affects_preparation=affects_preparation,
+        reason=reason,
+    )
+
+
+def is_open_for_documents(tender_id: int, at: datetime) -> bool:
+    """Whether bidders may obtain the documents at ``at``: the notice is published, the tender
+    is not suspended, and ``documents_from <= at < documents_until``."""
+    tender = Tender.objects.filter(pk=tender_id).first()
+    if tender is None:
+        raise NotFound()
+    if tender.status != states.PUBLISHED or tender.documents_from is None or tender.documents_until is None:
+        return False
+    return tender.documents_from <= at < tender.documents_until
+
+
+def public_tender_ids(*, limit: int = 1000) -> list[int]:
+    """Ids of tenders whose notice the public may read, newest first."""
+    return list(selectors.public_tenders().values_list("pk", flat=True)[:limit])
+
+
+def ensure_demo_projects(*, organisations: Mapping[str, int], users: Mapping[str, int]) -> int:
+    """The demo city's projects in every stage (submitted, returned, accepted, published,
+    suspended, closed for bids, cancelled, re-tendered), keyed by the demo's organisation keys
+    and user names (``yingshang/demo/city.py``). Idempotent; returns how many were created."""
+    return demo.ensure_demo_projects(organisations=organisations, users=users)

@@ -1,0 +1,33 @@
+"""The demo city has projects in every stage, and loading it twice changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from yingshang.demo import loader
+from yingshang.ledger import facade as ledger
+from yingshang.trading.projects import states
+from yingshang.trading.projects.models import Project, Tender
+
+
+@pytest.mark.django_db
+def test_demo_projects_in_every_stage() -> None:
+    first = loader.load()
+    assert first.projects == 8
+    assert set(Project.objects.values_list("intake_status", flat=True)) == set(states.INTAKE_STATUSES)
+    assert set(Tender.objects.values_list("status", flat=True)) == {
+        states.DRAFT,
+        states.PUBLISHED,
+        states.SUSPENDED,
+        states.BID_DEADLINE_PASSED,
+        states.CANCELLED,
+        states.FAILED,
+    }
+    retender = Tender.objects.get(previous__isnull=False)
+    assert retender.status == states.PUBLISHED and retender.previous is not None
+    assert retender.previous.status == states.FAILED
+    assert all("金城市" in name for name in Project.objects.values_list("name", flat=True))
+    assert list(ledger.audit()) == []
+    second = loader.load()
+    assert second.projects == 0
+    assert Project.objects.count() == 8
