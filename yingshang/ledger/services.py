@@ -288,10 +288,10 @@ def _move_outbox_rows(ids: Sequence[int], first_index: int, sequenced_at: Any) -
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"INSERT INTO {log} ({targets}) "  # noqa: S608 (names from our models)
-                f"SELECT %s + k.n - 1, {sources}, o.recorded_at, %s "
-                f"FROM unnest(%s::bigint[]) WITH ORDINALITY AS k(id, n) JOIN {outbox} o ON o.id = k.id "
-                "WHERE o.leaf_hash = encode(sha256('\\x00'::bytea || convert_to(o.entry, 'UTF8')), 'hex') "
-                "ORDER BY k.n",
+                f"SELECT %s + row_number() OVER (ORDER BY o.id) - 1, {sources}, o.recorded_at, %s "
+                f"FROM {outbox} o WHERE o.id = ANY(%s::bigint[]) "  # an index scan of the batch only
+                "AND o.leaf_hash = encode(sha256('\\x00'::bytea || convert_to(o.entry, 'UTF8')), 'hex') "
+                "ORDER BY o.id",
                 [first_index, sequenced_at, _bigint_array(ids)],
             )
             moved = cursor.rowcount
