@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402 (bench scripts run as files)
+from _common import (
     ROOT,
     load_note,
     machine,
@@ -90,11 +90,15 @@ def _fill(count: int) -> float:
     chooser = random.Random(4)
     kinds, methods = list(reference.RESOURCE_KINDS), list(reference.METHOD_RULES)
     regimes = list(reference.REGIMES)
-    statuses = [states.PUBLISHED] * 2 + [states.BID_DEADLINE_PASSED] * 6 + [
-        states.SUSPENDED,
-        states.CANCELLED,
-        states.FAILED,
-    ]
+    statuses = (
+        [states.PUBLISHED] * 2
+        + [states.BID_DEADLINE_PASSED] * 6
+        + [
+            states.SUSPENDED,
+            states.CANCELLED,
+            states.FAILED,
+        ]
+    )
     now = datetime.now(UTC)
     for start in range(0, count, CHUNK):
         projects, tenders = [], []
@@ -275,7 +279,9 @@ def main() -> None:
         print(json.dumps(results[-1], indent=1), flush=True)
         if not args.no_postgres:
             with postgres_database("notices_bench") as url:
-                results.append(run_worker(__file__, {"YINGSHANG_VAR_DIR": str(var), "DATABASE_URL": url}, size))
+                results.append(
+                    run_worker(__file__, {"YINGSHANG_VAR_DIR": str(var), "DATABASE_URL": url}, size)
+                )
             print(json.dumps(results[-1], indent=1), flush=True)
     section = _section(results, (load_before, os.getloadavg()[0]))
     print(section)
