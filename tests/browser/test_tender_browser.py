@@ -133,7 +133,9 @@ def test_intake_to_published_notice_with_server_countdown(
 
     # 5. The agency publishes the notice.
     page.get_by_label("公告标题").fill(TITLE)
-    page.get_by_label("公告正文").fill(f"本招标项目{NAME}已由金城市发展和改革委员会批准建设，现进行公开招标。")
+    page.get_by_label("公告正文").fill(
+        f"本招标项目{NAME}已由金城市发展和改革委员会批准建设，现进行公开招标。"
+    )
     page.get_by_role("button", name="发布", exact=True).click()
     expect(page.get_by_text("招标公告已发布。")).to_be_visible()
 
@@ -145,7 +147,7 @@ def test_intake_to_published_notice_with_server_countdown(
         expect(rows).to_have_count(2)
         visitor.locator("#resource_kind").select_option("construction")
         visitor.locator("#q").fill("南湖公园")
-        visitor.get_by_role("button", name="筛选").click()
+        visitor.locator("form.filters button[type=submit]").click()
         expect(visitor.get_by_role("link", name=decoy.title)).to_have_count(0)
         expect(rows).to_have_count(1)
         visitor.get_by_role("link", name=TITLE).click()

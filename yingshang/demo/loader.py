@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 
@@ -10,6 +11,7 @@ from yingshang.demo.city import DEMO_PASSWORD, DEMO_TOTP_SECRET, DIVISION, ORGAN
 from yingshang.identity import facade as identity
 from yingshang.kernel.identifiers import make_uscc
 from yingshang.ledger import facade as ledger
+from yingshang.trading.documents import facade as documents
 from yingshang.trading.projects import facade as projects
 
 
@@ -18,6 +20,7 @@ class LoadReport:
     organisations: int
     users: int
     projects: int = 0
+    documents: int = 0
 
 
 def uscc_of(key: str) -> str:
@@ -49,11 +52,26 @@ def load() -> LoadReport:
             if {role.value for role in identity.SECOND_FACTOR_ROLES} & set(person.roles):
                 identity.ensure_totp(user=user, secret=DEMO_TOTP_SECRET)
             users[person.username] = user.pk
-        # Trading: projects in every stage (intake, tenders, notices).
+        # Trading: projects in every stage (intake, tenders, notices), and each published tender's
+        # documents with bidders' downloads (receipts) and a question answered in a clarification,
+        # made right after the notice, on the clock it was published with.
+        with_documents: list[int] = []
+
+        def publish_documents(tender_id: int, until: datetime) -> None:
+            if documents.ensure_demo_documents(tender_id, until=until):
+                with_documents.append(tender_id)
+
         created_projects = projects.ensure_demo_projects(
-            organisations={key: org.pk for key, org in organisations.items()}, users=users
+            organisations={key: org.pk for key, org in organisations.items()},
+            users=users,
+            on_published=publish_documents,
         )
+        # Public tenders still without documents (a demo database loaded before the documents
+        # context existed) get what their timeline still allows. Idempotent.
+        documented = len(with_documents) + documents.load_documents_demo()
     # The services recorded every fact in the ledger's outbox; sequence them now so the ledger
     # page shows a signed checkpoint at once (under `make run` the sequencer loop does this).
     ledger.sequence_once()
-    return LoadReport(organisations=len(ORGANISATIONS), users=len(PEOPLE), projects=created_projects)
+    return LoadReport(
+        organisations=len(ORGANISATIONS), users=len(PEOPLE), projects=created_projects, documents=documented
+    )

@@ -2,7 +2,11 @@
 
 Called by ``yingshang demo`` through ``facade.ensure_demo_projects``. Idempotent: a project whose
 name exists is left alone, so a second run changes nothing. Stages in the past (closed for bids,
-re-tendered) are rehearsed on a fixed domain clock set weeks back, as the sandbox would.
+re-tendered) are rehearsed on a fixed domain clock set weeks back, as the sandbox would; the
+published and suspended tenders were published three days ago, so their download period is
+running. ``on_published(tender_id, until)`` (the demo loader passes the documents context's demo)
+runs right after each publication, inside the clock it was published with; ``until`` is the real
+present, after which nothing may be rehearsed.
 """
 
 from __future__ import annotations
@@ -107,10 +111,23 @@ def timeline_from(start: datetime) -> dict[str, datetime]:
     }
 
 
+#: Called with the tender's id and the real present right after a demo tender is published.
+OnPublished = Callable[[int, datetime], object]
+
+
 class _Demo:
-    def __init__(self, organisations: Mapping[str, int], users: Mapping[str, int]) -> None:
+    def __init__(
+        self,
+        organisations: Mapping[str, int],
+        users: Mapping[str, int],
+        *,
+        now: datetime,
+        on_published: OnPublished | None = None,
+    ) -> None:
         self.organisations = organisations
         self.users = users
+        self.now = now
+        self.on_published = on_published
 
     def principal(self, username: str) -> Principal:
         user = identity.User.objects.get(pk=self.users[username])
@@ -144,23 +161,32 @@ class _Demo:
             principal=owner, tender_id=tender.pk, expected_version=tender.version, **timeline_from(start)
         ).tender
         tenderer = identity.get_organisation(self.organisations[demo.tenderer])
-        return services.publish_tender(
+        published = services.publish_tender(
             principal=owner,
             tender_id=tender.pk,
             expected_version=tender.version,
             title=f"{demo.name}{'招标' if demo.kind == 'construction' else '采购'}公告",
             body=NOTICE.format(name=demo.name, tenderer=tenderer.name if tenderer else ""),
         )
+        if self.on_published is not None:
+            # Published on the real clock, the notice is a little later than ``self.now``.
+            self.on_published(published.pk, max(self.now, clock.now()))
+        return published
 
 
 def _in_the_past(now: datetime, days: int) -> clock.FixedClock:
     return clock.FixedClock(_at(now - timedelta(days=days), 10))
 
 
-def ensure_demo_projects(*, organisations: Mapping[str, int], users: Mapping[str, int]) -> int:
+def ensure_demo_projects(
+    *,
+    organisations: Mapping[str, int],
+    users: Mapping[str, int],
+    on_published: OnPublished | None = None,
+) -> int:
     """Create the demo projects that do not exist yet; returns how many were created."""
-    demo = _Demo(organisations, users)
     now = clock.now()
+    demo = _Demo(organisations, users, now=now, on_published=on_published)
     created = 0
     stages: dict[str, Callable[[DemoProject], object]] = {}
 
@@ -183,10 +209,12 @@ def ensure_demo_projects(*, organisations: Mapping[str, int], users: Mapping[str
         )
 
     def published(d: DemoProject) -> object:
-        return demo.published(d, now)
+        with clock.use(_in_the_past(now, 3)):
+            return demo.published(d, clock.now())
 
     def suspended(d: DemoProject) -> object:
-        tender = demo.published(d, now)
+        with clock.use(_in_the_past(now, 3)):
+            tender = demo.published(d, clock.now())
         return services.suspend_tender(
             principal=demo.principal(d.submitter),
             tender_id=tender.pk,

@@ -5,7 +5,7 @@ Returns frozen dataclasses from ``contracts``; events are in ``events``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from yingshang.kernel.errors import NotFound
@@ -112,8 +112,16 @@ def public_tender_ids(*, limit: int = 1000) -> list[int]:
     return list(selectors.public_tenders().values_list("pk", flat=True)[:limit])
 
 
-def ensure_demo_projects(*, organisations: Mapping[str, int], users: Mapping[str, int]) -> int:
+def ensure_demo_projects(
+    *,
+    organisations: Mapping[str, int],
+    users: Mapping[str, int],
+    on_published: Callable[[int, datetime], object] | None = None,
+) -> int:
     """The demo city's projects in every stage (submitted, returned, accepted, published,
     suspended, closed for bids, cancelled, re-tendered), keyed by the demo's organisation keys
-    and user names (``yingshang/demo/city.py``). Idempotent; returns how many were created."""
-    return demo.ensure_demo_projects(organisations=organisations, users=users)
+    and user names (``yingshang/demo/city.py``). Idempotent; returns how many were created.
+    ``on_published(tender_id, until)`` runs right after each demo tender is published, inside
+    the domain clock it was published with (weeks back for the past stages); ``until`` is the
+    real present (the demo loader hangs the documents' demo here)."""
+    return demo.ensure_demo_projects(organisations=organisations, users=users, on_published=on_published)

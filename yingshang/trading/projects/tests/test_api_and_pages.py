@@ -195,4 +195,10 @@ def test_intake_page_to_published_notice(client: Client, cast: Cast, fixed: cloc
     assert published.status_code == 302
     workspace = client.get(f"/trading/tenders/{tender_id}/")
     assert "data-countdown" in workspace.content.decode()
+    # The workspace leads to the documents, the Q&A and (for the managers only) the editor.
+    documents = f"/trading/documents/tenders/{tender_id}/"
+    for link in (documents, f"{documents}questions/", f"{documents}edit/"):
+        assert f'href="{link}"' in workspace.content.decode()
+    staff_view = staff.get(f"/trading/tenders/{tender_id}/").content.decode()
+    assert f'href="{documents}questions/"' in staff_view and f'href="{documents}edit/"' not in staff_view
     assert client.get(f"/trading/notices/{tender_id}/").status_code == 200
