@@ -312,16 +312,22 @@ def worker(entries: int, proof_log: int) -> dict[str, Any]:
 
 
 def _verdict(results: list[dict[str, Any]]) -> str:
-    """Which targets this run met, stated plainly."""
+    """Which targets this run met, stated plainly, with the numbers."""
     notes = []
     for r in results:
         t, p = r["throughput"], r["proofs"]
         if r["vendor"] == "postgresql":
-            met = t["sequencer_rate"] >= 20_000
-            notes.append(f"PostgreSQL sequencing {'meets' if met else 'MISSES'} the 20,000/s target")
+            rate = t["sequencer_rate"]
+            notes.append(
+                f"PostgreSQL sequencing {rate:,.0f}/s {'meets' if rate >= 20_000 else 'MISSES'} "
+                "the 20,000/s target"
+            )
         notes.append(
-            f"{r['vendor']} proof p99 {'meets' if p['proof_p99_ms'] < 1 else 'MISSES'} the 1 ms target, "
-            f"verification p99 {'meets' if p['verify_p99_us'] < 50 else 'MISSES'} the 50 µs target"
+            f"{r['vendor']} proof p99 {p['proof_p99_ms']:.2f} ms "
+            f"{'meets' if p['proof_p99_ms'] < 1 else 'MISSES'} the 1 ms target; verification "
+            f"p50 {p['verify_p50_us']:.0f} µs {'meets' if p['verify_p50_us'] < 50 else 'MISSES'} and "
+            f"p99 {p['verify_p99_us']:.0f} µs {'meets' if p['verify_p99_us'] < 50 else 'MISSES'} "
+            "the 50 µs target"
         )
     return "**Targets in this run:** " + "; ".join(notes) + "."
 
@@ -359,6 +365,15 @@ def _section(results: list[dict[str, Any]], load: tuple[float, float]) -> str:
         "PostgreSQL.",
         "",
         _verdict(results),
+        "",
+        "Where the time goes: the sequencer runs at the speed of a bulk INSERT of the very same rows "
+        "into the same database (the ratio above), so what remains is the database's own write "
+        "path on this machine: per entry about 1 KB of log row with three indexes, and one "
+        "subtree row. Next steps if the PostgreSQL target must be met on two cores: store only "
+        "every other level of the tree (fewer subtree rows), keep leaf hashes as 32 bytes of "
+        "binary instead of 64 hex characters, drop the log row's copy of `visibility` (it is in "
+        "the entry). A proof on PostgreSQL is one prepared query's round trip; its p99 follows "
+        "the machine's scheduling more than the query.",
         "",
         f"### Sequencer memory (tracemalloc peak of a pass of {MEMORY_ENTRIES:,} entries)",
         "",
