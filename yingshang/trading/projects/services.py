@@ -258,8 +258,24 @@ def _party_user_ids(project: Project) -> list[int]:
     return ids
 
 
-def _notify_tender(tender: Tender, what: Text, detail: Text) -> None:
+def _supervisor_user_ids(project: Project) -> list[int]:
+    """The supervisors of the project's competent supervisory department."""
+    if project.supervisor_id is None:
+        return []
+    organisation = identity.get_organisation(project.supervisor_id)
+    if organisation is None:
+        return []
+    return list(
+        identity.users_with_role("supervisor", organisation=organisation).values_list("pk", flat=True)
+    )
+
+
+def _notify_tender(tender: Tender, what: Text, detail: Text, *, oversight: bool = False) -> None:
+    """Tell the tenderer's and agency's users; with ``oversight`` also the competent supervisory
+    department's supervisors (suspension, resumption, termination concern them too)."""
     recipients = _party_user_ids(tender.project)
+    if oversight:
+        recipients += [pk for pk in _supervisor_user_ids(tender.project) if pk not in recipients]
     if not recipients:
         return
     notifications.notify(
@@ -1531,7 +1547,7 @@ def suspend_tender(
             at=now,
             promise=promise,
         )
-        _notify_tender(tender, Text(zh="招标暂停", en="Tender suspended"), body)
+        _notify_tender(tender, Text(zh="招标暂停", en="Tender suspended"), body, oversight=True)
         publish(events.TenderSuspended(project_id=tender.project_id, tender_id=tender.pk))
     return tender
 
@@ -1630,7 +1646,7 @@ def resume_tender(
             at=now,
             promise=promise,
         )
-        _notify_tender(tender, Text(zh="招标恢复", en="Tender resumed"), body)
+        _notify_tender(tender, Text(zh="招标恢复", en="Tender resumed"), body, oversight=True)
         publish(events.TenderResumed(project_id=tender.project_id, tender_id=tender.pk))
     return TimelineResult(tender=tender, warnings=findings)
 
@@ -1727,7 +1743,9 @@ def cancel_tender(
             at=now,
             promise=promise,
         )
-        _notify_tender(tender, Text(zh="招标终止", en="Tender terminated"), Text(zh=reason, en=reason))
+        _notify_tender(
+            tender, Text(zh="招标终止", en="Tender terminated"), Text(zh=reason, en=reason), oversight=True
+        )
         publish(
             events.TenderCancelled(project_id=tender.project_id, tender_id=tender.pk, refund_required=True)
         )

@@ -25,6 +25,7 @@ from yingshang.kernel.statutory import end_of_day
 from yingshang.ledger import facade as ledger
 from yingshang.ledger.contracts import Actor
 from yingshang.ledger.models import OutboxEntry
+from yingshang.notifications import facade as notifications
 from yingshang.trading.projects import events, facade, selectors, services, states, tasks
 from yingshang.trading.projects import ledger_actions as evidence
 from yingshang.trading.projects.models import HistoryEntry, Notice, Tender
@@ -494,6 +495,7 @@ def test_apply_amendment_from_the_documents_context(cast: Cast) -> None:
 def test_suspension_stops_deadlines_and_resuming_recomputes_them(cast: Cast) -> None:
     with at(START):
         tender = published_tender(cast)
+    told_before = notifications.unread_count(cast.supervisor_user.pk)
     with at(bj(2025, 3, 10, 9)):
         suspended = services.suspend_tender(
             principal=cast.agency,
@@ -502,6 +504,9 @@ def test_suspension_stops_deadlines_and_resuming_recomputes_them(cast: Cast) -> 
             ground="objection",
         )
     assert suspended.status == states.SUSPENDED and suspended.next_check is None
+    # the competent supervisory department is told, not only the parties
+    assert notifications.unread_count(cast.supervisor_user.pk) == told_before + 1
+    assert notifications.unread_count(cast.other_supervisor_user.pk) == 0
     # the chronograph does nothing to a suspended tender, even past its deadline
     assert tasks.apply_due(now=bj(2025, 3, 26, 0)) == 0
     with at(bj(2025, 3, 13, 15)):  # 3 days 6 hours later: 4 days
