@@ -7,16 +7,22 @@ Write side:
 - ``register_action(code, zh, en)``, ``action_label(code) -> Text``, ``registered_actions()``.
 - ``sequence_once(*, batch_size=5000) -> SequenceResult`` (the sequencer's pass).
 - ``verifier_key() -> str``, ``origin() -> str``, ``latest_checkpoint_note() -> str | None``.
+
+Read side for other contexts:
+
+- ``indexes_of(entry_hashes) -> dict[str, int]``: the leaf index of each sequenced entry.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from yingshang.ledger.actions import UnknownAction
 from yingshang.ledger.actions import label as action_label
 from yingshang.ledger.actions import register as register_action
 from yingshang.ledger.actions import registered as registered_actions
 from yingshang.ledger.contracts import JSON, Actor, EntryPromise, Subject, Visibility
-from yingshang.ledger.models import Checkpoint
+from yingshang.ledger.models import Checkpoint, LogEntry
 from yingshang.ledger.services import (
     LedgerUsageError,
     SequenceResult,
@@ -25,6 +31,15 @@ from yingshang.ledger.services import (
     sequence_once,
     verifier_key,
 )
+
+
+def indexes_of(entry_hashes: Iterable[str]) -> dict[str, int]:
+    """The leaf indexes of the entries (hex leaf hashes, as ``EntryPromise.entry_hash``) that the
+    sequencer has already put in the log; an entry still in the outbox is absent."""
+    wanted = {h.lower() for h in entry_hashes if h}
+    if not wanted:
+        return {}
+    return dict(LogEntry.objects.filter(leaf_hash__in=wanted).values_list("leaf_hash", "index"))
 
 
 def latest_checkpoint_note() -> str | None:
@@ -42,6 +57,7 @@ __all__ = [
     "UnknownAction",
     "Visibility",
     "action_label",
+    "indexes_of",
     "latest_checkpoint_note",
     "origin",
     "record",

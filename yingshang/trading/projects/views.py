@@ -23,6 +23,7 @@ from yingshang.identity.facade import principal_for
 from yingshang.kernel import clock
 from yingshang.kernel.errors import DomainError, NotAuthenticated, NotFound
 from yingshang.kernel.errors import PermissionDenied as DomainPermissionDenied
+from yingshang.ledger import facade as ledger
 from yingshang.trading.projects import reference, selectors, services, states
 from yingshang.trading.projects.forms import (
     AmendForm,
@@ -157,9 +158,13 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 def notice_detail(request: HttpRequest, tender_id: int) -> HttpResponse:
     tender = selectors.public_tender(tender_id)
     now = clock.now()
+    notices = selectors.notices_of(tender)
+    indexes = ledger.indexes_of(n.ledger_entry_hash for n in notices)
+    for notice in notices:  # the entry's place in the evidence ledger, once sequenced
+        notice.ledger_index = indexes.get(notice.ledger_entry_hash)  # type: ignore[attr-defined]
     context = {
         "tender": tender,
-        "notices": selectors.notices_of(tender),
+        "notices": notices,
         "kind": _label(reference.RESOURCE_KINDS, tender.resource_kind),
         "method": _label(reference.METHOD_RULES, tender.method),
         "status": _status_label(tender.status),

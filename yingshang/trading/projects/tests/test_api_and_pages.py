@@ -12,6 +12,7 @@ from django.test import Client
 
 from yingshang.identity.testing import sign_in
 from yingshang.kernel import clock
+from yingshang.ledger import facade as ledger
 from yingshang.trading.projects import services
 from yingshang.trading.projects.tests.factories import START, Cast, at, bj, draft_tender, published_tender
 
@@ -126,6 +127,12 @@ def test_public_notices_list_filters_and_detail_with_server_time(client: Client,
         assert page.status_code == 200
         html = page.content.decode()
         assert 'data-remaining="86400"' in html and "projects/countdown" in html
+        assert 'class="ledger-index"' not in html  # not sequenced yet: the hash only
+        ledger.sequence_once()
+        notice_hash = detail["notices"][0]["ledger_entry_hash"]
+        index = ledger.indexes_of([notice_hash])[notice_hash]
+        html = client.get(f"/trading/notices/{tender.pk}/").content.decode()
+        assert f'?index={index}" class="ledger-index">#{index}</a>' in html
         listing = client.get("/trading/notices/", {"q": "滨河路"})
         assert tender.title in listing.content.decode()
         partial = client.get("/trading/notices/", {"q": "滨河路"}, headers={"HX-Request": "true"})
