@@ -30,7 +30,18 @@ def entries(path: Path) -> list[tuple[str, str, bool]]:
 
 def test_every_installed_context_has_a_catalogue() -> None:
     apps = {p.parts[-5] for p in CATALOGUES}
-    assert {"kernel", "identity", "files", "notifications", "ops", "web", "demo", "ledger", "projects", "documents"} <= apps
+    assert {
+        "kernel",
+        "identity",
+        "files",
+        "notifications",
+        "ops",
+        "web",
+        "demo",
+        "ledger",
+        "projects",
+        "documents",
+    } <= apps
 
 
 @pytest.mark.parametrize("catalogue", CATALOGUES, ids=lambda p: p.parts[-5])

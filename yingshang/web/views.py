@@ -38,7 +38,9 @@ _EVIDENCE = DashboardLink(Text(zh="存证查询与证据包", en="Evidence and b
 _NOTICES = DashboardLink(Text(zh="招标公告", en="Tender notices"), "projects:notices")
 _PROJECTS = DashboardLink(Text(zh="项目与招标", en="Projects and tenders"), "projects:projects")
 _INTAKE = DashboardLink(Text(zh="项目进场登记", en="Register a project (intake)"), "projects:intake")
-_TEMPLATES = DashboardLink(Text(zh="标准招标文件范本", en="Standard tender documents"), "tenderdocs:catalogue")
+_TEMPLATES = DashboardLink(
+    Text(zh="标准招标文件范本", en="Standard tender documents"), "tenderdocs:catalogue"
+)
 
 #: The links each role's section of the dashboard shows. Each later capability adds its cards
 #: here (a link is shown only if its URL exists).
