@@ -676,6 +676,14 @@ TENDER_DOCUMENTS: tuple[Expect, ...] = (
         DOCUMENT_INSIDERS,
         f"{_P}/tenders/{{t}}/versions/1/pdf/",
     ),
+    # Anyone may check a receipt shown to them on a page too (nothing is stored).
+    expect("GET", f"{_P}/receipts/check/", everyone()),
+    expect(
+        "POST",
+        f"{_P}/receipts/check/",
+        everyone(),
+        data=lambda w, p: {"receipt": '{"receipt": {"type": "x"}, "signature": {"signature": ""}}'},
+    ),
     _docs("GET", f"{_P}/receipts/<slug:number>/", RECEIPT_OWNER, f"{_P}/receipts/{{r}}/"),
     _docs("GET", f"{_P}/receipts/<slug:number>/pdf/", RECEIPT_OWNER, f"{_P}/receipts/{{r}}/pdf/"),
     _docs("GET", f"{_P}/receipts/<slug:number>/json/", RECEIPT_OWNER, f"{_P}/receipts/{{r}}/json/"),

@@ -13,6 +13,7 @@ urlpatterns = [
     path("tenders/<int:tender_id>/questions/", views.questions_page, name="questions"),
     path("tenders/<int:tender_id>/versions/<int:number>/download/", views.download_page, name="download"),
     path("tenders/<int:tender_id>/versions/<int:number>/pdf/", views.version_pdf_page, name="version_pdf"),
+    path("receipts/check/", views.check_receipt_page, name="check_receipt"),
     path("receipts/<slug:number>/", views.receipt_page, name="receipt"),
     path("receipts/<slug:number>/pdf/", views.receipt_pdf_page, name="receipt_pdf"),
     path("receipts/<slug:number>/json/", views.receipt_json_page, name="receipt_json"),

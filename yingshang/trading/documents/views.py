@@ -348,3 +348,38 @@ def questions_page(request: HttpRequest, tender_id: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+#: The largest receipt document the check page reads (a receipt is about 1 KB).
+MAX_RECEIPT_CHARS = 20_000
+
+
+@require_http_methods(["GET", "POST"])
+def check_receipt_page(request: HttpRequest) -> HttpResponse:
+    """Anyone (a supervisor handling a complaint, say) pastes a receipt a bidder shows them; the
+    page says whether the platform signed it and which commitment the ledger holds for it.
+    Nothing is stored or logged, as with the API's ``POST /receipts/check``."""
+    context: dict[str, Any] = {"text": "", "result": None, "error": ""}
+    status = 200
+    if request.method == "POST":
+        text = request.POST.get("receipt", "")[: MAX_RECEIPT_CHARS + 1]
+        context["text"] = text[:MAX_RECEIPT_CHARS]
+        try:
+            if len(text) > MAX_RECEIPT_CHARS:
+                raise ValueError
+            parsed = json.loads(text)
+            if not isinstance(parsed, dict) or not isinstance(parsed.get("receipt"), dict):
+                raise ValueError
+            signature = parsed.get("signature")
+            if not isinstance(signature, dict):
+                raise ValueError
+        except ValueError:
+            context["error"] = _(
+                "Paste the whole receipt file (JSON with “receipt” and “signature”), as saved from "
+                "the receipt page."
+            )
+            status = 400
+        else:
+            valid, commitment = services.check_receipt(parsed["receipt"], signature)
+            context["result"] = {"valid": valid, "commitment": commitment}
+    return render(request, "tenderdocs/check_receipt.html", context, status=status)

@@ -394,3 +394,24 @@ def test_anyone_checks_a_receipt_and_a_forgery_fails(world: World, fixed: clock.
     for body in bodies:
         response = send(as_user(None), "POST", check, body)
         assert response.status_code < 500
+
+
+def test_the_receipt_check_page_says_valid_or_not_and_never_fails(
+    world: World, fixed: clock.FixedClock
+) -> None:
+    publish_via_api(world)
+    fixed.set(OPEN)
+    kept = send(as_user(world.bidder), "POST", f"{BASE}/tenders/{world.tender_id}/versions/1/download").json()
+    page = "/trading/documents/receipts/check/"
+    visitor = Client()  # nobody signed in: a receipt may be shown to anyone
+    assert visitor.get(page).status_code == 200
+    good = visitor.post(page, {"receipt": json.dumps(kept, ensure_ascii=False)})
+    html = good.content.decode()
+    assert good.status_code == 200 and 'id="receipt-valid"' in html and kept["commitment"] in html
+    forged = {**kept, "receipt": {**kept["receipt"], "version": kept["receipt"].get("version", 0) + 1}}
+    bad = visitor.post(page, {"receipt": json.dumps(forged)})
+    assert bad.status_code == 200 and 'id="receipt-invalid"' in bad.content.decode()
+    for text in ("", "not json", "[]", '{"receipt": {}}', '{"receipt": 1, "signature": {}}', "x" * 30_000):
+        response = visitor.post(page, {"receipt": text})
+        assert response.status_code == 400, text[:20]
+        assert 'role="alert"' in response.content.decode()
