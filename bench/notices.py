@@ -110,9 +110,11 @@ def _fill(count: int) -> float:
             )
             kind, regime = chooser.choice(kinds), chooser.choice(regimes)
             status = chooser.choice(statuses)
-            deadline = published + timedelta(days=21 if status == states.PUBLISHED else -200)
+            # open tenders close in the coming month; the others closed three weeks after publication
             if status == states.PUBLISHED:
                 deadline = now + timedelta(days=chooser.randrange(1, 30))
+            else:
+                deadline = published + timedelta(days=21)
             projects.append(
                 Project(
                     code=f"JC-{published:%Y}-{n:06d}",

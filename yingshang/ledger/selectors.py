@@ -70,7 +70,9 @@ _PG_FETCH = (
 )
 
 
-def _array(values: Sequence[int]) -> str:
+def int_array(values: Sequence[int]) -> str:
+    """A PostgreSQL array literal of integers, passed as text: one parameter type whatever the
+    values (psycopg would dump a list as int2[], int4[] or int8[]) and far cheaper to adapt."""
     return "{" + ",".join(map(str, values)) + "}"
 
 
@@ -93,7 +95,11 @@ def fetch_nodes(keys: Sequence[tuple[int, int]]) -> Mapping[tuple[int, int], byt
                 _PG_FETCH,
                 # array literals as text: one parameter type whatever the values, so one
                 # prepared statement (lists of ints would be dumped as int2[], int4[] or int8[])
-                [_array([level for level, _ in inner]), _array([p for _, p in inner]), _array(leaves)],
+                [
+                    int_array([level for level, _ in inner]),
+                    int_array([p for _, p in inner]),
+                    int_array(leaves),
+                ],
                 prepare=True,
             )
             rows = cursor.fetchall()

@@ -28,7 +28,7 @@ from yingshang.ledger import actions, entry, keyring, merkle, note
 from yingshang.ledger.contracts import JSON, Actor, EntryPromise, Subject, Visibility
 from yingshang.ledger.locks import sequencer_lock
 from yingshang.ledger.models import Checkpoint, LogEntry, OutboxEntry, TreeNode
-from yingshang.ledger.selectors import fetch_nodes
+from yingshang.ledger.selectors import fetch_nodes, int_array
 
 __all__ = [
     "LedgerUsageError",
@@ -268,11 +268,6 @@ LOG_COLUMNS = ("index", *MOVED_COLUMNS, "time", "sequenced_at")
 NODE_COLUMNS = ("level", "position", "hash")
 
 
-def _bigint_array(ids: Sequence[int]) -> str:
-    """A PostgreSQL array literal of integers (far cheaper to pass than a list adapted by psycopg)."""
-    return "{" + ",".join(map(str, ids)) + "}"
-
-
 def _move_outbox_rows(ids: Sequence[int], first_index: int, sequenced_at: Any) -> int:
     """Copy the outbox rows ``ids`` into the log inside the database, the i-th id becoming leaf
     ``first_index + i``, and delete them from the outbox; return how many rows were moved.
@@ -292,12 +287,12 @@ def _move_outbox_rows(ids: Sequence[int], first_index: int, sequenced_at: Any) -
                 f"FROM {outbox} o WHERE o.id = ANY(%s::bigint[]) "  # an index scan of the batch only
                 "AND o.leaf_hash = encode(sha256('\\x00'::bytea || convert_to(o.entry, 'UTF8')), 'hex') "
                 "ORDER BY o.id",
-                [first_index, sequenced_at, _bigint_array(ids)],
+                [first_index, sequenced_at, int_array(ids)],
             )
             moved = cursor.rowcount
             if moved != len(ids):
                 raise _name_bad_leaf(ids)
-            cursor.execute(f"DELETE FROM {outbox} WHERE id = ANY(%s::bigint[])", [_bigint_array(ids)])  # noqa: S608
+            cursor.execute(f"DELETE FROM {outbox} WHERE id = ANY(%s::bigint[])", [int_array(ids)])  # noqa: S608
             return moved
         # SQLite: the sequencer holds the write lock from BEGIN IMMEDIATE, so the rows with ids up
         # to the batch's last are exactly the batch; row_number() follows the id order.

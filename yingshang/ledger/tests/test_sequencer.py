@@ -295,3 +295,21 @@ def test_level_zero_of_the_tree_is_served_from_the_log() -> None:
         (1, 0): merkle.node_hash(leaves[0], leaves[1]),
         (2, 0): merkle.root(leaves[:4]),
     }
+
+
+def test_migration_0005_fills_the_columns_of_rows_already_waiting() -> None:
+    """Rows recorded before the outbox carried the log's columns get them from their entries."""
+    import importlib
+
+    from django.apps import apps
+
+    lean_log = importlib.import_module("yingshang.ledger.migrations.0005_lean_log")
+    record_many(2)
+    expected = list(OutboxEntry.objects.order_by("id").values_list("action", "subject_id", "visibility"))
+    OutboxEntry.objects.update(action="", subject_context="", subject_type="", subject_id="", visibility={})
+    lean_log.fill_outbox(apps, None)
+    assert (
+        list(OutboxEntry.objects.order_by("id").values_list("action", "subject_id", "visibility")) == expected
+    )
+    facade.sequence_once()
+    assert list(LogEntry.objects.order_by("index").values_list("action", flat=True)) == [TEST_ACTION] * 2
