@@ -107,7 +107,21 @@ def test_intake_to_published_notice_with_server_countdown(
     page.wait_for_url(re.compile(r"/trading/tenders/\d+/$"))
     tender_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
 
-    # 4. A timeline breaking two blocking rules is refused with every violation and its rule id.
+    # 4. As the times are typed, htmx checks them (nothing saved yet) and lists each finding.
+    for field, value in (
+        ("documents_from", "2025-03-03T10:00"),
+        ("documents_until", "2025-03-05T17:00"),
+        ("bid_deadline", "2025-03-12T09:30"),
+    ):
+        page.locator(f"#id_{field}").fill(value)
+    page.locator("#id_bid_deadline").dispatch_event("change")
+    check = page.locator("#timeline-check")
+    expect(check).to_contain_text("尚未保存")
+    expect(check).to_contain_text("[T1]")
+    expect(check).to_contain_text("[T2]")
+    expect(page.get_by_text("时间安排已保存。")).to_have_count(0)
+
+    # A timeline breaking two blocking rules is refused with every violation and its rule id.
     fill_timeline(
         page,
         documents_from="2025-03-03T10:00",
@@ -153,6 +167,9 @@ def test_intake_to_published_notice_with_server_countdown(
         visitor.get_by_role("link", name=TITLE).click()
         visitor.wait_for_url(f"{base}/trading/notices/{tender_id}/")
         expect(visitor.get_by_role("heading", level=1)).to_have_text(TITLE)
+        expect(visitor.get_by_role("link", name="公告（PDF） v1")).to_have_attribute(
+            "href", f"/trading/notices/{tender_id}/v1.pdf"
+        )
 
         # 7. The countdown: remaining seconds from the server's clock, shown in Chinese.
         countdown = visitor.locator("[data-countdown]")

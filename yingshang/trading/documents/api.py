@@ -20,6 +20,7 @@ from pydantic import ConfigDict
 from yingshang.identity.facade import API_AUTH, principal_for
 from yingshang.kernel.errors import NotFound
 from yingshang.kernel.policy import Principal
+from yingshang.ledger import facade as ledger
 from yingshang.trading.documents import catalogue, selectors, services
 from yingshang.trading.documents.models import DocumentVersion, DownloadReceipt, Question, TenderDocument
 from yingshang.trading.documents.permissions import manages, oversees, policy
@@ -91,6 +92,9 @@ class VersionOut(Schema):
     size: int
     published_at: datetime
     ledger_entry_hash: str = Field(description="Leaf hash of the version's ledger entry (hex).")
+    ledger_index: int | None = Field(
+        description="Index of that entry in the evidence ledger; null until the sequencer has put it in the log."
+    )
     affects_preparation: bool
     deadline_before: datetime | None
     deadline_after: datetime | None
@@ -195,7 +199,9 @@ def _template_out(t: catalogue.StandardTemplate, detail: bool = False) -> dict[s
     return out
 
 
-def _version_out(v: DocumentVersion) -> VersionOut:
+def _version_out(v: DocumentVersion, indexes: dict[str, int] | None = None) -> VersionOut:
+    if indexes is None:
+        indexes = ledger.indexes_of([v.ledger_entry_hash])
     return VersionOut(
         number=v.number,
         kind=v.kind,
@@ -204,10 +210,17 @@ def _version_out(v: DocumentVersion) -> VersionOut:
         size=v.size,
         published_at=v.published_at,
         ledger_entry_hash=v.ledger_entry_hash,
+        ledger_index=indexes.get(v.ledger_entry_hash),
         affects_preparation=v.affects_preparation,
         deadline_before=v.deadline_before,
         deadline_after=v.deadline_after,
     )
+
+
+def _versions_out(versions: list[DocumentVersion]) -> list[VersionOut]:
+    """The versions with their ledger indexes (one query for the whole list)."""
+    indexes = ledger.indexes_of(v.ledger_entry_hash for v in versions)
+    return [_version_out(v, indexes) for v in versions]
 
 
 def _documents_out(principal: Principal, tender: TenderSummary, document: TenderDocument) -> DocumentsOut:
@@ -220,7 +233,7 @@ def _documents_out(principal: Principal, tender: TenderSummary, document: Tender
         template_code=document.template_code,
         template_version=document.template_version,
         current_version=document.current_version,
-        versions=[_version_out(v) for v in selectors.published_versions(tender.id)],
+        versions=_versions_out(list(selectors.published_versions(tender.id))),
         revision=document.revision if insider else None,
         values=dict(document.values) if insider else None,
     )

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from yingshang.files.contracts import DocumentRef
-from yingshang.kernel.policy import Principal
-from yingshang.trading.documents import catalogue, selectors, services
+from yingshang.trading.documents import catalogue, selectors
 from yingshang.trading.documents.contracts import DocumentVersionSummary, TemplateSummary
 from yingshang.trading.documents.models import DocumentVersion
 
@@ -19,7 +17,6 @@ __all__ = [
     "current_version",
     "ensure_demo_documents",
     "load_documents_demo",
-    "render_notice_pdf",
     "templates",
 ]
 
@@ -49,16 +46,6 @@ def current_version(tender_id: int) -> DocumentVersionSummary | None:
     """The tender's current published version, or None before publication."""
     found = selectors.published_versions(tender_id).order_by("-number").first()
     return _summary(found) if found is not None else None
-
-
-def render_notice_pdf(
-    *, principal: Principal, tender_id: int, title: str, paragraphs: list[str]
-) -> DocumentRef:
-    """The tender notice as a PDF with Chinese fonts, stored in the files context (the caller
-    manages the tender). Returns the stored document's reference."""
-    return services.render_notice_pdf(
-        principal=principal, tender_id=tender_id, title=title, paragraphs=paragraphs
-    )
 
 
 def ensure_demo_documents(tender_id: int, *, until: datetime | None = None) -> bool:

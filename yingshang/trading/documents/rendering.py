@@ -2,7 +2,7 @@
 
 PDF by WeasyPrint (pango underneath) with the Noto CJK fonts of Debian's ``fonts-noto-cjk``
 (``make system-deps``), so Chinese text is embedded as real text: a reader can search and
-copy it, and ``pypdf`` extracts it. The same renderer serves the tender notice (``render_notice``).
+copy it, and ``pypdf`` extracts it. (The tender notice is the projects context's: ``trading.projects.notice_templates``.)
 
 The output is deterministic for the same input (no "now" inside: the caller passes the times
 it wants printed), which keeps re-renders of the same version byte-identical where WeasyPrint
@@ -19,7 +19,7 @@ from typing import Any
 from yingshang.trading.documents.catalogue import PLACEHOLDER, StandardTemplate
 from yingshang.trading.documents.fields import display_value
 
-__all__ = ["Change", "QuestionAnswer", "RenderInfo", "render_html", "render_notice_html", "render_pdf"]
+__all__ = ["Change", "QuestionAnswer", "RenderInfo", "render_html", "render_pdf"]
 
 #: The font stack: Debian's Noto CJK (serif for the body, sans for headings).
 FONTS_SERIF = '"Noto Serif CJK SC", "Noto Serif CJK", "Noto Sans CJK SC", serif'
@@ -132,18 +132,6 @@ def render_html(template: StandardTemplate, values: Mapping[str, Any], info: Ren
         out.append(_paragraphs(fill(template, section.body, values)))
     out.append("</body></html>")
     return "\n".join(out)
-
-
-def render_notice_html(*, title: str, code: str, paragraphs: Sequence[str], issued_on: str) -> str:
-    """A tender notice (招标公告) page: title, reference and paragraphs of plain text."""
-    esc = html.escape
-    body = "\n".join(_paragraphs(p) for p in paragraphs)
-    return (
-        "<!DOCTYPE html><html lang='zh-Hans'><head><meta charset='utf-8'>"
-        f"<title>{esc(title)}</title><style>{CSS} h1 {{ margin-top: 10mm; }}</style></head><body>"
-        f"<h1>{esc(title)}</h1><p style='text-align:center;text-indent:0'>招标编号：{esc(code)}　"
-        f"{esc(issued_on)}</p>{body}</body></html>"
-    )
 
 
 def render_pdf(page: str, *, title: str = "", author: str = "") -> bytes:

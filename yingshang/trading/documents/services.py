@@ -63,7 +63,6 @@ __all__ = [
     "issue_revision",
     "publish",
     "receipt_document",
-    "render_notice_pdf",
     "save_draft",
 ]
 
@@ -890,24 +889,3 @@ def _manager_user_ids(tender: TenderSummary) -> list[int]:
                 identity.users_with_role(role, organisation=organisation).values_list("pk", flat=True)
             )
     return sorted(found)
-
-
-# --- the tender notice ------------------------------------------------------------------------------
-
-
-def render_notice_pdf(
-    *, principal: Principal, tender_id: int, title: str, paragraphs: list[str]
-) -> files.DocumentRef:
-    """The tender notice (招标公告) as a PDF, stored content-addressed (for the projects context)."""
-    tender = _tender(tender_id)
-    policy.require(principal, "manage", tender)
-    page = rendering.render_notice_html(
-        title=title, code=tender.code, paragraphs=paragraphs, issued_on=_zh_date(clock.now())
-    )
-    pdf = rendering.render_pdf(page, title=title, author=tender.code)
-    return files.store_document(
-        principal=_store_principal(principal),
-        name=f"{tender.code}-notice.pdf",
-        stream=io.BytesIO(pdf),
-        purpose=messages.RENDERED_PURPOSE.code,
-    )

@@ -23,6 +23,7 @@ from yingshang.kernel import clock
 from yingshang.kernel.errors import DomainError, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from yingshang.kernel.money import InvalidAmount, fen_to_yuan, parse_yuan
 from yingshang.kernel.policy import Principal
+from yingshang.ledger import facade as ledger
 from yingshang.trading.documents import catalogue, selectors, services
 from yingshang.trading.documents.models import TenderDocument
 from yingshang.trading.documents.permissions import manages, oversees, policy
@@ -48,6 +49,14 @@ def domain_errors(view: View) -> View:
     return wrapper
 
 
+def _with_ledger_indexes(versions: list[Any]) -> list[Any]:
+    """Each version with ``ledger_index`` (None until sequenced): one query for the list."""
+    indexes = ledger.indexes_of(v.ledger_entry_hash for v in versions)
+    for version in versions:
+        version.ledger_index = indexes.get(version.ledger_entry_hash)
+    return versions
+
+
 def _tender_context(principal: Principal, tender_id: int) -> dict[str, Any]:
     tender = selectors.visible_tender(principal, tender_id)
     document = selectors.document_of(tender.id)
@@ -57,7 +66,9 @@ def _tender_context(principal: Principal, tender_id: int) -> dict[str, Any]:
     return {
         "tender": tender,
         "document": document,
-        "versions": list(selectors.published_versions(tender.id)) if document is not None else [],
+        "versions": _with_ledger_indexes(list(selectors.published_versions(tender.id)))
+        if document is not None
+        else [],
         "manages": manages(principal, tender),
         "insider": insider,
         "is_bidder": policy.allows(principal, "download", tender),

@@ -10,15 +10,20 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import ConfigDict
 
 from yingshang.identity.facade import API_AUTH, principal_for
 from yingshang.kernel import clock
+from yingshang.kernel.errors import NotFound
+from yingshang.ledger import facade as ledger
 from yingshang.trading.projects import reference, rules, selectors, services, states
 from yingshang.trading.projects.contracts import LotInput
 from yingshang.trading.projects.models import Lot, Notice, Project, Tender
+from yingshang.trading.projects.responses import notice_pdf_response
 
 router = Router(auth=API_AUTH, tags=["trading: projects"])
 
@@ -209,6 +214,12 @@ class NoticeOut(Schema):
     reason: str
     published_at: datetime
     ledger_entry_hash: str = Field(description="Leaf hash of the notice's entry in the evidence ledger.")
+    ledger_index: int | None = Field(
+        description="Index of that entry in the evidence ledger; null until the sequencer has put it in the log."
+    )
+    template: str = Field(description="The standard notice template it was produced from (code@vN).")
+    pdf_sha256: str = Field(description="SHA-256 (hex) of the notice version's PDF.")
+    pdf_url: str | None = Field(description="Where the PDF is downloaded (public once the tender is).")
 
 
 class TenderOut(Schema):
@@ -454,7 +465,9 @@ def _findings(request: HttpRequest, findings: list[rules.Finding]) -> list[Findi
     ]
 
 
-def _notice_out(notice: Notice) -> NoticeOut:
+def _notice_out(notice: Notice, indexes: dict[str, int] | None = None) -> NoticeOut:
+    if indexes is None:
+        indexes = ledger.indexes_of([notice.ledger_entry_hash])
     return NoticeOut(
         id=notice.pk,
         version=notice.version,
@@ -464,7 +477,19 @@ def _notice_out(notice: Notice) -> NoticeOut:
         reason=notice.reason,
         published_at=notice.published_at,
         ledger_entry_hash=notice.ledger_entry_hash,
+        ledger_index=indexes.get(notice.ledger_entry_hash),
+        template=notice.template,
+        pdf_sha256=notice.pdf_sha256,
+        pdf_url=reverse("api:notice_pdf", kwargs={"tender_id": notice.tender_id, "version": notice.version})
+        if notice.pdf_file_id
+        else None,
     )
+
+
+def _notices_out(notices: list[Notice]) -> list[NoticeOut]:
+    """The notices with their ledger indexes (one query for the whole list)."""
+    indexes = ledger.indexes_of(n.ledger_entry_hash for n in notices)
+    return [_notice_out(n, indexes) for n in notices]
 
 
 def _lots(lots: list[LotIn]) -> list[LotInput]:
@@ -561,8 +586,23 @@ def get_notice(request: HttpRequest, tender_id: int) -> PublicTenderOut:
         server_time=now,
         seconds_to_deadline=_remaining(tender, now),
         previous_ocid=tender.previous.ocid if tender.previous_id and tender.previous else None,
-        notices=[_notice_out(n) for n in selectors.notices_of(tender)],
+        notices=_notices_out(selectors.notices_of(tender)),
     )
+
+
+@router.get(
+    "/notices/{tender_id}/versions/{version}/pdf",
+    auth=None,
+    url_name="notice_pdf",
+    response={200: None},
+    summary="A notice version as PDF, produced from the standard notice template (public)",
+)
+def notice_pdf(request: HttpRequest, tender_id: int, version: int) -> HttpResponseBase:
+    tender = selectors.public_tender(tender_id)
+    notice = next((n for n in selectors.notices_of(tender) if n.version == version), None)
+    if notice is None:
+        raise NotFound()
+    return notice_pdf_response(request, notice)
 
 
 # --- projects (intake) --------------------------------------------------------------------------------
@@ -672,7 +712,7 @@ def get_tender(request: HttpRequest, tender_id: int) -> TenderOut:
 )
 def tender_notices(request: HttpRequest, tender_id: int) -> list[NoticeOut]:
     tender = selectors.tender_for(principal_for(request), tender_id)
-    return [_notice_out(n) for n in selectors.notices_of(tender)]
+    return _notices_out(selectors.notices_of(tender))
 
 
 @router.get(

@@ -124,6 +124,17 @@ def register() -> None:
     )  # fmt: skip
     ledger.ledgered(
         Notice,
-        fields=("tender_id", "version", "kind", "title", "body", "reason", "published_at"),
+        fields=(
+            "tender_id",
+            "version",
+            "kind",
+            "title",
+            "body",
+            "reason",
+            "published_at",
+            "template",
+            "pdf_file_id",
+            "pdf_sha256",
+        ),
         subject=notice_subject,
     )

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from yingshang.files import facade as files
+from yingshang.files.rules import PDF
+from yingshang.kernel.text import Text
 from yingshang.notifications import facade as notifications
 from yingshang.notifications.contracts import MessageTemplate
 
 INTAKE_REVIEWED = "projects.intake_reviewed"
 TENDER_CHANGED = "projects.tender_changed"
 
+#: Where the rendered notice PDFs are stored (the files context, content-addressed).
+NOTICE_PDF_PURPOSE = files.UploadPurpose(
+    "tender_notice_rendered",
+    Text(zh="招标（采购）公告（平台生成）", en="Tender notice (rendered by the platform)"),
+    frozenset({PDF}),
+)
+
 
 def register() -> None:
+    files.register_purpose(NOTICE_PDF_PURPOSE)
     notifications.register_template(
         MessageTemplate(
             code=INTAKE_REVIEWED,

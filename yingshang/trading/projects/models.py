@@ -223,6 +223,11 @@ class Notice(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+    #: The standard notice template it was produced from (``code@vN``) and its rendered PDF,
+    #: stored in the files context (content-addressed; the id is a files document id).
+    template = models.CharField(_("notice template"), max_length=80, blank=True)
+    pdf_file_id = models.PositiveBigIntegerField(_("PDF file"), null=True, blank=True)
+    pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64, blank=True)
     ledger_entry_hash = models.CharField(_("ledger entry hash"), max_length=64, blank=True, editable=False)
 
     class Meta:

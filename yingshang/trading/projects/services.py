@@ -12,6 +12,7 @@ is ``kernel.clock.now()``.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,17 +25,19 @@ from django.db.models import Model
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from yingshang.files import facade as files
 from yingshang.identity import facade as identity
 from yingshang.kernel import clock
 from yingshang.kernel.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from yingshang.kernel.events import publish
+from yingshang.kernel.money import format_fen
 from yingshang.kernel.policy import Principal
 from yingshang.kernel.statutory import SHANGHAI, as_day, enough_bidders, rule
 from yingshang.kernel.text import Text
 from yingshang.ledger import facade as ledger
 from yingshang.ledger.contracts import Actor, EntryPromise, Visibility
 from yingshang.notifications import facade as notifications
-from yingshang.trading.projects import events, messages, reference, rules, selectors, states
+from yingshang.trading.projects import events, messages, notice_templates, reference, rules, selectors, states
 from yingshang.trading.projects import ledger_actions as evidence
 from yingshang.trading.projects.contracts import LotInput
 from yingshang.trading.projects.models import Amendment, HistoryEntry, Lot, Notice, Project, Tender
@@ -50,6 +53,7 @@ __all__ = [
     "apply_due",
     "cancel_tender",
     "create_tender",
+    "preview_timeline",
     "publish_tender",
     "resume_tender",
     "retender",
@@ -1015,6 +1019,111 @@ def save_timeline(
     return TimelineResult(tender=tender, warnings=findings)
 
 
+def preview_timeline(
+    *,
+    principal: Principal,
+    tender_id: int,
+    documents_from: datetime | None,
+    documents_until: datetime | None,
+    questions_until: datetime | None,
+    bid_deadline: datetime | None,
+) -> list[rules.Finding]:
+    """The findings :func:`save_timeline` would reach for these times (the same statutory
+    checks, blocking first), for the tender's managers, before they save. Writes nothing."""
+    tender = Tender.objects.select_related("project").filter(pk=tender_id).first()
+    if tender is None:
+        raise NotFound()
+    _require_visible_tender(principal, tender, "manage")
+    return check_timeline_of(
+        tender,
+        documents_from=_aware(documents_from, "documents_from"),
+        documents_until=_aware(documents_until, "documents_until"),
+        questions_until=_aware(questions_until, "questions_until"),
+        bid_deadline=_aware(bid_deadline, "bid_deadline"),
+    )
+
+
+def _zh_moment(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = clock.to_shanghai(value)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def _notice_values(tender: Tender, *, version: int, body: str, reason: str, at: datetime) -> dict[str, str]:
+    """What the standard notice template prints, from the tender (Chinese, Beijing time)."""
+    project = tender.project
+    lots = list(tender.lots.order_by("number"))
+    lines = []
+    for lot in lots:
+        line = f"第{lot.number}标段（包）：{lot.name}；估算价/预算 {format_fen(lot.estimated_price_fen)}"
+        if lot.deposit_fen:
+            form = reference.deposit_form(lot.deposit_form)
+            line += (
+                f"；投标保证金 {format_fen(lot.deposit_fen)}（{form.label.zh if form else lot.deposit_form}）"
+            )
+        if lot.qualifications:
+            line += f"；资格要求：{lot.qualifications}"
+        lines.append(line + "。")
+    validity = sorted({lot.bid_validity_days for lot in lots})
+    method = reference.method_rule(tender.method)
+    kind = reference.resource_kind(tender.resource_kind)
+    regime = reference.regime(tender.regime)
+    site = str(settings.YINGSHANG.get("SITE_URL", "")).rstrip("/")
+    return {
+        "project_name": project.name,
+        "project_code": project.code,
+        "ocid": tender.ocid,
+        "tender_title": tender.title or project.name,
+        "resource_kind": kind.label.zh if kind else tender.resource_kind,
+        "regime": regime.label.zh if regime else tender.regime,
+        "method": method.label.zh if method else tender.method,
+        "tenderer": project.tenderer.name,
+        "agency": project.agency.name if project.agency is not None else "无（招标人自行招标）",
+        "supervisor": project.supervisor.name if project.supervisor is not None else "",
+        "lots": "\n\n".join(lines),
+        "documents_from": _zh_moment(tender.documents_from),
+        "documents_until": _zh_moment(tender.documents_until),
+        "questions_until": _zh_moment(tender.questions_until) or "投标截止时间",
+        "bid_deadline": _zh_moment(tender.bid_deadline),
+        "bid_validity": "、".join(f"{days}日" for days in validity) + "（自投标截止之日起算）"
+        if validity
+        else "",
+        "published_on": _zh_moment(at),
+        "version": str(version),
+        "notice_text": body,
+        "reason": reason,
+        "previous_ocid": f"本项目为 {tender.previous.ocid} 的重新招标。"
+        if tender.previous is not None
+        else "",
+        "notice_url": f"{site}/trading/notices/{tender.pk}/",
+    }
+
+
+def _store_notice_pdf(
+    *, tender: Tender, kind: str, title: str, version: int, body: str, reason: str, actor: Actor, at: datetime
+) -> tuple[notice_templates.NoticeTemplate, files.DocumentRef]:
+    """Render the notice version from the regime's standard template and store the PDF
+    (content-addressed) in the files context, in the name of the acting user (for a platform
+    action, the user who signed the project's commitment)."""
+    template = notice_templates.latest_for_regime(tender.regime)
+    values = _notice_values(tender, version=version, body=body, reason=reason, at=at)
+    page = notice_templates.render_notice_html(template, kind, title, values)
+    pdf = notice_templates.render_notice_pdf(page, title=title, author=tender.ocid)
+    owner = Principal(
+        user_id=actor.user_id or tender.project.commitment_signed_by_id,
+        organisation_id=actor.organisation_id if actor.user_id else tender.project.tenderer_id,
+        roles=frozenset(),
+    )
+    stored = files.store_document(
+        principal=owner,
+        name=f"{tender.ocid}-notice-v{version}.pdf",
+        stream=io.BytesIO(pdf),
+        purpose=messages.NOTICE_PDF_PURPOSE.code,
+    )
+    return template, stored
+
+
 def _notice(
     *,
     tender: Tender,
@@ -1026,23 +1135,32 @@ def _notice(
     at: datetime,
     visibility: Visibility,
 ) -> Notice:
+    """A new notice version: produced from the regime's standard notice template, rendered to
+    PDF, stored through the files facade; its digest and file id go into the ledger entry."""
     version = (tender.notices.order_by("-version").values_list("version", flat=True).first() or 0) + 1
+    title = title[:300]
+    template, stored = _store_notice_pdf(
+        tender=tender, kind=kind, title=title, version=version, body=body, reason=reason, actor=actor, at=at
+    )
     notice = Notice.objects.create(
         tender=tender,
         version=version,
         kind=kind,
-        title=title[:300],
+        title=title,
         body=body,
         reason=reason,
         published_at=at,
         published_by_id=actor.user_id,
+        template=template.key,
+        pdf_file_id=stored.id,
+        pdf_sha256=stored.sha256,
     )
     ledger.record_change(
         instance=notice,
         action=evidence.NOTICE_PUBLISHED,
         actor=actor,
         visibility=visibility,
-        data={"ocid": tender.ocid, "kind": kind},
+        data={"ocid": tender.ocid, "kind": kind, "template_sha256": template.content_sha256},
     )
     return notice
 

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -41,8 +42,9 @@ from yingshang.trading.projects.forms import (
 from yingshang.trading.projects.models import Project, Tender
 from yingshang.trading.projects.permissions import projects as project_policy
 from yingshang.trading.projects.permissions import tenders as tender_policy
+from yingshang.trading.projects.responses import notice_pdf_response
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def _lang() -> str:
@@ -53,7 +55,7 @@ def _hidden_or_denied(view: View) -> View:
     """NotFound -> 404 page; a permission denial -> 403 page."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except NotFound as exc:
@@ -158,10 +160,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 def notice_detail(request: HttpRequest, tender_id: int) -> HttpResponse:
     tender = selectors.public_tender(tender_id)
     now = clock.now()
-    notices = selectors.notices_of(tender)
-    indexes = ledger.indexes_of(n.ledger_entry_hash for n in notices)
-    for notice in notices:  # the entry's place in the evidence ledger, once sequenced
-        notice.ledger_index = indexes.get(notice.ledger_entry_hash)  # type: ignore[attr-defined]
+    notices = _with_ledger_indexes(list(selectors.notices_of(tender)))
     context = {
         "tender": tender,
         "notices": notices,
@@ -173,6 +172,17 @@ def notice_detail(request: HttpRequest, tender_id: int) -> HttpResponse:
         "retender": Tender.objects.filter(previous=tender, published_at__isnull=False).first(),
     }
     return render(request, "projects/notice_detail.html", context)
+
+
+@require_GET
+@_hidden_or_denied
+def notice_pdf(request: HttpRequest, tender_id: int, version: int) -> HttpResponseBase:
+    """One notice version as the PDF produced from the standard notice template (public)."""
+    tender = selectors.public_tender(tender_id)
+    notice = next((n for n in selectors.notices_of(tender) if n.version == version), None)
+    if notice is None:
+        raise NotFound()
+    return notice_pdf_response(request, notice)
 
 
 # --- intake -------------------------------------------------------------------------------------------
@@ -329,11 +339,31 @@ def create_tender(request: HttpRequest, project_id: int) -> HttpResponse:
 # --- tender workspace -----------------------------------------------------------------------------------
 
 
+def _finding_rows(findings: list[Any]) -> list[dict[str, Any]]:
+    language = _lang()
+    return [
+        {
+            "rule": f.rule_id,
+            "blocking": f.blocking,
+            "message": f.message.render(language),
+            "article": f.article.render(language),
+        }
+        for f in findings
+    ]
+
+
+def _with_ledger_indexes(notices: list[Any]) -> list[Any]:
+    """Each notice with ``ledger_index`` (None until sequenced): one query for the list."""
+    indexes = ledger.indexes_of(n.ledger_entry_hash for n in notices)
+    for notice in notices:
+        notice.ledger_index = indexes.get(notice.ledger_entry_hash)
+    return notices
+
+
 def _tender_context(request: HttpRequest, tender: Tender, **extra: Any) -> dict[str, Any]:
     principal = principal_for(request)
     now = clock.now()
     findings = services.check_timeline_of(tender)
-    language = _lang()
     may_manage = tender_policy.allows(principal, "manage", tender)
     context = {
         "tender": tender,
@@ -341,16 +371,8 @@ def _tender_context(request: HttpRequest, tender: Tender, **extra: Any) -> dict[
         "status": _status_label(tender.status),
         "method": _label(reference.METHOD_RULES, tender.method),
         "lots": list(tender.lots.order_by("number")),
-        "findings": [
-            {
-                "rule": f.rule_id,
-                "blocking": f.blocking,
-                "message": f.message.render(language),
-                "article": f.article.render(language),
-            }
-            for f in findings
-        ],
-        "notices": selectors.notices_of(tender),
+        "findings": _finding_rows(findings),
+        "notices": _with_ledger_indexes(list(selectors.notices_of(tender))),
         "history": selectors.history_of(tender.project, tender),
         "countdown": _countdown(tender, now),
         "server_now": now,
@@ -435,6 +457,38 @@ def save_timeline(request: HttpRequest, tender_id: int) -> HttpResponse:
         ),
         success=_("The timeline was saved."),
     )
+
+
+@login_required
+@require_POST
+@_hidden_or_denied
+def check_timeline(request: HttpRequest, tender_id: int) -> HttpResponse:
+    """The statutory check of a proposed timeline, before saving; nothing is saved. htmx asks
+    it on every change of the timeline form (a fragment); without JavaScript the form's "Check
+    without saving" button posts to it and gets the whole page with the findings. A POST for
+    the CSRF token, but it changes nothing."""
+    principal = principal_for(request)
+    tender = selectors.tender_for(principal, tender_id)
+    tender_policy.require(principal, "manage", tender)
+    form = TimelineForm(request.POST, tender=tender)
+    proposed: list[dict[str, Any]] | None = None
+    error: dict[str, Any] | None = None
+    if form.is_valid():
+        try:
+            found = services.preview_timeline(
+                principal=principal, tender_id=tender.pk, **form.cleaned_data["times"]
+            )
+            proposed = _finding_rows(found)
+        except (DomainPermissionDenied, NotAuthenticated, NotFound):
+            raise
+        except DomainError as exc:
+            error = _error_context(exc)
+    context = {"timeline_form": form, "proposed": proposed, "check_error": error}
+    if request.headers.get("HX-Request"):
+        return render(
+            request, "projects/_timeline_check.html", {**context, "tender": tender, "fragment": True}
+        )
+    return render(request, "projects/tender_detail.html", _tender_context(request, tender, **context))
 
 
 @login_required

@@ -415,3 +415,25 @@ def test_the_receipt_check_page_says_valid_or_not_and_never_fails(
         response = visitor.post(page, {"receipt": text})
         assert response.status_code == 400, text[:20]
         assert 'role="alert"' in response.content.decode()
+
+
+def test_versions_carry_their_ledger_index_once_sequenced(world: World, fixed: clock.FixedClock) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from yingshang.ledger import facade as ledger
+
+    publish_via_api(world)
+    visitor = as_user(None)
+    version = visitor.get(f"{BASE}/tenders/{world.tender_id}").json()["versions"][0]
+    assert version["ledger_entry_hash"] and version["ledger_index"] is None
+    page = visitor.get(f"/trading/documents/tenders/{world.tender_id}/").content.decode()
+    assert 'class="ledger-index"' not in page
+    ledger.sequence_once()
+    index = ledger.indexes_of([version["ledger_entry_hash"]])[version["ledger_entry_hash"]]
+    with CaptureQueriesContext(connection) as captured:
+        listed = visitor.get(f"{BASE}/tenders/{world.tender_id}").json()["versions"]
+    assert listed[0]["ledger_index"] == index
+    assert len([q for q in captured.captured_queries if "ledger_logentry" in q["sql"]]) == 1
+    page = visitor.get(f"/trading/documents/tenders/{world.tender_id}/").content.decode()
+    assert f'?index={index}" class="ledger-index">#{index}</a>' in page

@@ -63,14 +63,3 @@ def test_blank_fields_are_printed_as_blanks_and_markup_is_escaped() -> None:
     page = rendering.render_html(template, {"project_name": "<script>"}, info)
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "________" in page
-
-
-def test_the_notice_renders_too() -> None:
-    page = rendering.render_notice_html(
-        title="金城市滨河路综合改造工程施工招标公告",
-        code="JC-1",
-        paragraphs=["本项目已批准建设。"],
-        issued_on="2025年3月3日",
-    )
-    text = PdfReader(io.BytesIO(rendering.render_pdf(page))).pages[0].extract_text()
-    assert "滨河路综合改造工程施工招标公告" in text.replace("\n", "")

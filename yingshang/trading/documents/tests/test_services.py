@@ -310,16 +310,6 @@ def test_nothing_to_publish_and_no_changes_after_the_deadline(world: World, fixe
         services.issue_revision(principal=world.agency, document_id=version.document_id, reason="太晚了")
 
 
-def test_the_notice_pdf_renders_through_the_facade(world: World) -> None:
-    ref = facade.render_notice_pdf(
-        principal=world.agency,
-        tender_id=world.tender_id,
-        title="招标公告",
-        paragraphs=["本项目现进行公开招标。"],
-    )
-    assert ref.media_type == "application/pdf"
-
-
 def test_the_ledger_audit_finds_no_documents_row_out_of_step(world: World, fixed: clock.FixedClock) -> None:
     from yingshang.ledger import facade as ledger
 
