@@ -9,7 +9,17 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from yingshang.identity.models import ApiToken, Membership, Organisation, SignInAttempt, TotpDevice, User
+from yingshang.identity.models import (
+    ApiToken,
+    CertificateAuthority,
+    EnterpriseCertificate,
+    Membership,
+    Organisation,
+    RevocationList,
+    SignInAttempt,
+    TotpDevice,
+    User,
+)
 from yingshang.kernel.admin import ReadOnlyAdmin
 
 
@@ -91,3 +101,67 @@ class SignInAttemptAdmin(ReadOnlyAdmin):
 class TotpDeviceAdmin(ReadOnlyAdmin):
     list_display = ["user", "created_at", "confirmed_at"]
     fields = ["user", "created_at", "confirmed_at", "last_used_step"]
+
+
+# Trust store: staff add and retire CAs and import CRLs through the API (services); here, look only.
+
+
+@admin.register(CertificateAuthority)
+class CertificateAuthorityAdmin(ReadOnlyAdmin):
+    list_display = ["name", "vendor", "region", "level", "status", "not_after"]
+    list_filter = ["level", "status", "vendor", "region"]
+    search_fields = ["name", "vendor", "subject", "fingerprint"]
+    fields = [
+        "name",
+        "vendor",
+        "region",
+        "level",
+        "parent",
+        "subject",
+        "fingerprint",
+        "not_before",
+        "not_after",
+        "uscc_rule",
+        "status",
+        "added_at",
+        "added_by",
+        "retired_at",
+        "retired_by",
+        "retired_reason",
+    ]
+
+
+@admin.register(RevocationList)
+class RevocationListAdmin(ReadOnlyAdmin):
+    list_display = ["authority", "this_update", "next_update", "imported_at"]
+    search_fields = ["authority__name", "fingerprint"]
+    fields = [
+        "authority",
+        "fingerprint",
+        "this_update",
+        "next_update",
+        "revoked_serials",
+        "imported_at",
+        "imported_by",
+    ]
+
+
+@admin.register(EnterpriseCertificate)
+class EnterpriseCertificateAdmin(ReadOnlyAdmin):
+    list_display = ["subject", "organisation", "usage", "algorithm", "not_after", "last_seen_at"]
+    list_filter = ["usage", "algorithm"]
+    search_fields = ["subject", "fingerprint", "organisation__name", "organisation__uscc"]
+    fields = [
+        "organisation",
+        "authority",
+        "subject",
+        "fingerprint",
+        "serial",
+        "usage",
+        "algorithm",
+        "not_before",
+        "not_after",
+        "first_seen_at",
+        "last_seen_at",
+        "reminded_days",
+    ]

@@ -222,3 +222,9 @@ def get_organisation(request: HttpRequest, uscc: str) -> OrganisationOut:
     if organisation is None or not organisation_policy.allows(principal, "view", organisation):
         raise NotFound()
     return _organisation_out(organisation)
+
+
+# Certificate sign-in and the trust store (yingshang/identity/certificate_api.py).
+from yingshang.identity.certificate_api import router as _certificate_router  # noqa: E402
+
+router.add_router("", _certificate_router)

@@ -23,3 +23,7 @@ class IdentityConfig(AppConfig):
         from yingshang.identity import ledger_actions
 
         ledger_actions.register()
+
+        from yingshang.identity import certificate_messages
+
+        certificate_messages.register()

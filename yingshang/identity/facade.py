@@ -7,13 +7,19 @@ Other contexts store foreign keys to ``identity.User`` (``settings.AUTH_USER_MOD
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Literal
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from yingshang.identity import selectors, session
+from yingshang.identity import certificate_services, certificates, selectors, session
 from yingshang.identity.auth import API_AUTH, ApiTokenAuth, SessionAuth
-from yingshang.identity.models import ApiToken, Organisation, User
+from yingshang.identity.certificates import CODES as CERTIFICATE_REFUSAL_CODES
+from yingshang.identity.certificates import CertificateCheck, CertificateRejected
+from yingshang.identity.models import ApiToken, CertificateAuthority, Organisation, User
 from yingshang.identity.permissions import OrganisationPolicy, QuerysetPolicy, UserPolicy
 from yingshang.identity.permissions import organisations as organisation_policy
 from yingshang.identity.roles import (
@@ -36,11 +42,14 @@ from yingshang.kernel.policy import Policy, Principal, scope_allows
 
 __all__ = [
     "API_AUTH",
+    "CERTIFICATE_REFUSAL_CODES",
     "GUEST",
     "OVERSIGHT_ROLES",
     "READ_ONLY_ROLES",
     "SECOND_FACTOR_ROLES",
     "ApiTokenAuth",
+    "CertificateCheck",
+    "CertificateRejected",
     "Organisation",
     "OrganisationKind",
     "OrganisationPolicy",
@@ -52,19 +61,24 @@ __all__ = [
     "SessionAuth",
     "User",
     "UserPolicy",
+    "certificate_of",
+    "ensure_authority",
     "ensure_membership",
     "ensure_organisation",
     "ensure_totp",
     "ensure_user",
     "get_organisation",
     "get_organisation_by_uscc",
+    "get_user",
     "has_role",
     "principal_for",
     "principal_for_user",
+    "remember_certificate",
     "require_scope",
     "roles_by_organisation",
     "user_has_role",
     "users_with_role",
+    "validate_certificate",
     "visible_organisations",
 ]
 
@@ -129,6 +143,53 @@ def get_organisation(organisation_id: int) -> Organisation | None:
     return Organisation.objects.filter(pk=organisation_id).first()
 
 
+def get_user(user_id: int) -> User:
+    """The user by id (``User.DoesNotExist`` if none): for commands and loaders acting for them."""
+    return User.objects.get(pk=user_id)
+
+
 def visible_organisations(principal: Principal) -> QuerySet[Organisation]:
     """The organisations ``principal`` may see (overseers: all; others: their own)."""
     return organisation_policy.filter_queryset(principal, Organisation.objects.all())
+
+
+# --- certificates (docs/identity.md, "Certificates") --------------------------------------------
+
+
+def validate_certificate(
+    chain: Sequence[bytes], *, usage: Literal["signing", "encryption"], at: datetime | None = None
+) -> CertificateCheck:
+    """Validate an enterprise certificate chain (DER, leaf first) against the trust store for
+    ``usage`` at ``at`` (default: now, wall clock). Returns the :class:`CertificateCheck`
+    (fingerprint, subject, uscc, organisation id and name, CA name, algorithm, validity);
+    raises :class:`CertificateRejected` (``code``, bilingual ``message``), codes in
+    :data:`CERTIFICATE_REFUSAL_CODES`."""
+    return certificates.validate_certificate(chain, usage=usage, at=at)
+
+
+def remember_certificate(check: CertificateCheck, *, at: datetime | None = None) -> None:
+    """Keep an accepted certificate (e.g. a bid's signing certificate) so that its organisation
+    is reminded before it expires. Idempotent; call it inside your transaction or outside."""
+    certificate_services.remember_certificate(check, at=at)
+
+
+def certificate_of(request: HttpRequest) -> str | None:
+    """The SHA-256 fingerprint (hex) of the certificate behind a request: the certificate a
+    certificate-bound API token was issued for, or the one a browser session signed in with
+    (QR sign-in); ``None`` for password sign-ins and ordinary tokens."""
+    token = getattr(request, "api_token", None)
+    if isinstance(token, ApiToken):
+        return token.certificate_fingerprint or None
+    user = getattr(request, "user", None)
+    if isinstance(user, User) and user.is_authenticated:
+        return session.certificate_fingerprint(request)
+    return None
+
+
+def ensure_authority(
+    *, certificate: bytes, vendor: str, region: str = "", uscc_rule: str = "serial_number"
+) -> CertificateAuthority:
+    """The trust store's CA with this certificate, added by the platform if missing (demo)."""
+    return certificate_services.ensure_authority(
+        certificate=certificate, vendor=vendor, region=region, uscc_rule=uscc_rule
+    )

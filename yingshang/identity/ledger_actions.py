@@ -25,6 +25,11 @@ TOTP_CONFIRMED = "identity.totp.confirmed"
 TOTP_DISABLED = "identity.totp.disabled"
 USER_SIGNED_IN = "identity.user.signed_in"
 USER_LOCKED_OUT = "identity.user.locked_out"
+CA_ADDED = "identity.ca.added"
+CA_RETIRED = "identity.ca.retired"
+CRL_IMPORTED = "identity.crl.imported"
+CERTIFICATE_SIGNED_IN = "identity.certificate.signed_in"
+CERTIFICATE_REMINDED = "identity.certificate.reminded"
 
 ACTIONS: dict[str, tuple[str, str]] = {
     ORGANISATION_REGISTERED: ("登记主体", "Organisation registered"),
@@ -39,6 +44,11 @@ ACTIONS: dict[str, tuple[str, str]] = {
     TOTP_DISABLED: ("关闭双因素认证", "Two-factor authentication turned off"),
     USER_SIGNED_IN: ("用户登录", "User signed in"),
     USER_LOCKED_OUT: ("登录锁定", "Sign-in locked out"),
+    CA_ADDED: ("新增互认 CA", "Certificate authority added"),
+    CA_RETIRED: ("停止互认 CA", "Certificate authority retired"),
+    CRL_IMPORTED: ("导入证书吊销列表", "Certificate revocation list imported"),
+    CERTIFICATE_SIGNED_IN: ("数字证书登录", "Signed in with a certificate"),
+    CERTIFICATE_REMINDED: ("证书到期提醒", "Certificate expiry reminder sent"),
 }
 
 
@@ -61,6 +71,14 @@ def username_subject(username: str) -> Subject:
 
 def token_subject(token_id: int) -> Subject:
     return Subject("identity", "token", str(token_id))
+
+
+def authority_subject(authority_id: int) -> Subject:
+    return Subject("identity", "certificate_authority", str(authority_id))
+
+
+def certificate_subject(fingerprint: str) -> Subject:
+    return Subject("identity", "certificate", fingerprint)
 
 
 def actor_of(principal: Principal | None) -> Actor:

@@ -148,6 +148,10 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    #: Set for tokens issued by certificate sign-in: SHA-256 (hex) of the certificate's DER.
+    certificate_fingerprint = models.CharField(
+        _("certificate fingerprint"), max_length=64, blank=True, default="", db_index=True
+    )
 
     class Meta:
         verbose_name = _("API token")
@@ -227,3 +231,177 @@ class TotpDevice(models.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.confirmed_at is not None
+
+
+# --- trust store and certificate sign-in (docs/identity.md, "Certificates") --------------------
+
+
+class CertificateAuthority(models.Model):
+    """A root or intermediate CA certificate the platform recognises (CA mutual recognition).
+
+    ``uscc_rule`` says where this CA's enterprise certificates carry the credit code:
+    ``serial_number`` (subject serialNumber), ``ou`` (subject OU) or ``extension:<oid>``.
+    An intermediate inherits nothing: each row keeps its own rule (usually the vendor's).
+    Retired CAs stay (for the record and for checking old signatures) but sign nobody in.
+    """
+
+    class Level(models.TextChoices):
+        ROOT = "root", _("root")
+        INTERMEDIATE = "intermediate", _("intermediate")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        RETIRED = "retired", _("retired")
+
+    name = models.CharField(_("name"), max_length=200)
+    vendor = models.CharField(_("vendor"), max_length=200)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("issuer"),
+    )
+    certificate = models.BinaryField(_("certificate (DER)"))
+    fingerprint = models.CharField(_("SHA-256 fingerprint"), max_length=64, unique=True)
+    subject = models.CharField(_("subject"), max_length=500)
+    not_before = models.DateTimeField(_("valid from"))
+    not_after = models.DateTimeField(_("valid until"))
+    uscc_rule = models.CharField(_("where the credit code is"), max_length=120, default="serial_number")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    added_at = models.DateTimeField(_("added"))
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    retired_at = models.DateTimeField(_("retired"), null=True, blank=True)
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    retired_reason = models.CharField(_("reason for retiring"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("certificate authority")
+        verbose_name_plural = _("certificate authorities")
+        ordering = ["vendor", "level", "name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__in=["root", "intermediate"]), name="identity_ca_level_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "retired"]), name="identity_ca_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(level="root", parent__isnull=True)
+                | Q(level="intermediate", parent__isnull=False),
+                name="identity_ca_parent_iff_intermediate",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.vendor})"
+
+
+class RevocationList(models.Model):
+    """A CRL imported for one CA (its issuer), checked against that CA's key on import."""
+
+    authority = models.ForeignKey(
+        CertificateAuthority,
+        on_delete=models.PROTECT,
+        related_name="revocation_lists",
+        verbose_name=_("issuer"),
+    )
+    crl = models.BinaryField(_("CRL (DER)"))
+    fingerprint = models.CharField(_("SHA-256 fingerprint"), max_length=64, unique=True)
+    this_update = models.DateTimeField(_("this update"))
+    next_update = models.DateTimeField(_("next update"), null=True, blank=True)
+    revoked_serials = models.JSONField(_("revoked serial numbers (hex)"), default=list)
+    imported_at = models.DateTimeField(_("imported"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("certificate revocation list")
+        verbose_name_plural = _("certificate revocation lists")
+        ordering = ["authority_id", "-this_update", "-id"]
+        indexes = [models.Index(fields=["authority", "this_update"], name="identity_crl_issuer_update")]
+
+    def __str__(self) -> str:
+        return f"CRL {self.authority.name} {self.this_update:%Y-%m-%d %H:%M}"
+
+
+class EnterpriseCertificate(models.Model):
+    """An enterprise certificate the platform has accepted (at sign-in or with a bid), for
+    expiry reminders and to tell other contexts which certificate is behind a token."""
+
+    fingerprint = models.CharField(_("SHA-256 fingerprint"), max_length=64, unique=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("organisation")
+    )
+    authority = models.ForeignKey(
+        CertificateAuthority, on_delete=models.PROTECT, related_name="+", verbose_name=_("issuer")
+    )
+    usage = models.CharField(_("usage"), max_length=20)
+    subject = models.CharField(_("subject"), max_length=500)
+    serial = models.CharField(_("serial number (hex)"), max_length=80)
+    algorithm = models.CharField(_("algorithm"), max_length=40)
+    not_before = models.DateTimeField(_("valid from"))
+    not_after = models.DateTimeField(_("valid until"), db_index=True)
+    first_seen_at = models.DateTimeField(_("first seen"))
+    last_seen_at = models.DateTimeField(_("last seen"))
+    reminded_days = models.JSONField(
+        _("reminders sent (days before expiry)"), default=list, help_text=_("Thresholds already notified.")
+    )
+
+    class Meta:
+        verbose_name = _("enterprise certificate")
+        verbose_name_plural = _("enterprise certificates")
+        ordering = ["not_after", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.fingerprint[:12]})"
+
+
+class CertificateChallenge(models.Model):
+    """A single-use challenge for certificate sign-in. Only the challenge's hash is stored.
+
+    ``purpose``: ``token`` (the bidder tool asks for an API token) or ``qr`` (a browser waits
+    for a mobile signer; the browser's session holds the challenge id). A QR challenge, once
+    signed, remembers who signed it until the waiting browser takes it (``consumed_at``).
+    """
+
+    class Purpose(models.TextChoices):
+        TOKEN = "token", _("API token")
+        QR = "qr", _("QR sign-in")
+
+    public_id = models.CharField(_("challenge id"), max_length=40, unique=True)
+    challenge_hash = models.CharField(_("SHA-256 of the challenge"), max_length=64)
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
+    created_at = models.DateTimeField(_("created"))
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    consumed_at = models.DateTimeField(_("taken by the waiting browser"), null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    certificate_fingerprint = models.CharField(_("certificate fingerprint"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("certificate sign-in challenge")
+        verbose_name_plural = _("certificate sign-in challenges")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="identity_challenge_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.public_id}"

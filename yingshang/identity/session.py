@@ -6,6 +6,8 @@
   signed in meanwhile (``request.user`` stays anonymous).
 - ``identity.second_factor_at``: set when the session passed a second factor.
 - ``identity.organisation_id``: the active organisation for users with several memberships.
+- ``identity.certificate``: the fingerprint of the certificate a QR sign-in used.
+- ``identity.qr_challenge``: the id of the QR challenge this browser is waiting for.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from django.http import HttpRequest
 PENDING = "identity.pending"
 SECOND_FACTOR = "identity.second_factor_at"
 ORGANISATION = "identity.organisation_id"
+CERTIFICATE = "identity.certificate"
+QR_CHALLENGE = "identity.qr_challenge"
 PENDING_SECONDS = 300
 
 
@@ -56,3 +60,13 @@ def active_organisation_id(request: HttpRequest) -> int | None:
 
 def set_active_organisation(request: HttpRequest, organisation_id: int) -> None:
     request.session[ORGANISATION] = organisation_id
+
+
+def set_certificate_fingerprint(request: HttpRequest, fingerprint: str) -> None:
+    request.session[CERTIFICATE] = fingerprint
+
+
+def certificate_fingerprint(request: HttpRequest) -> str | None:
+    store = getattr(request, "session", None)
+    value = store.get(CERTIFICATE) if store is not None else None
+    return value if isinstance(value, str) and value else None

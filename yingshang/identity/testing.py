@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 from django.test import Client
 
 from yingshang.identity import sealing, selectors, services, session, totp
-from yingshang.identity.models import Organisation, TotpDevice, User
+from yingshang.identity.models import CertificateAuthority, Organisation, TotpDevice, User
 from yingshang.identity.roles import OrganisationKind, Role, roles_needing_second_factor
 from yingshang.kernel.identifiers import make_uscc
+from yingshang.pki import Issued, Vendor
 
 #: Passes the configured password validators.
 PASSWORD = "Correct-Horse-Battery-42"  # noqa: S105  (test fixture)
@@ -113,3 +116,40 @@ def sign_in(client: Client, user: User, *, organisation: Organisation | None = N
     if organisation_id is not None:
         store[session.ORGANISATION] = organisation_id
     store.save()
+
+
+# --- certificates (trust store) -------------------------------------------------------------
+
+
+def trust_vendor(vendor: Vendor) -> list[CertificateAuthority]:
+    """Put a ``yingshang.pki.Vendor``'s root and intermediate into the trust store (with the
+    vendor's USCC rule); idempotent. Returns the stored rows, root first."""
+    from yingshang.identity import certificate_services
+
+    return [
+        certificate_services.ensure_authority(
+            certificate=authority.der, vendor=vendor.name, region=vendor.region, uscc_rule=str(vendor.rule)
+        )
+        for authority in vendor.authorities
+    ]
+
+
+def certificate_for(
+    organisation: Organisation,
+    vendor: Vendor,
+    *,
+    usage: str = "signing",
+    algorithm: str = "ECDSA-P256",
+    **kw: Any,
+) -> Issued:
+    """A certificate from ``vendor`` for ``organisation`` (its registered name and credit code),
+    valid from yesterday for a year (wall clock) unless ``now``/``not_before``/``not_after`` say."""
+    now = kw.pop("now", None) or datetime.now(UTC)
+    return vendor.issue_leaf(
+        organisation.name,
+        organisation.uscc,
+        usage=usage,  # type: ignore[arg-type]
+        now=now,
+        algorithm=algorithm,  # type: ignore[arg-type]
+        **kw,
+    )

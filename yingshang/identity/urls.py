@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yingshang.identity import views
+from yingshang.identity import certificate_views, views
 
 app_name = "identity"
 
@@ -15,4 +15,10 @@ urlpatterns = [
     path("organisation/", views.switch_organisation, name="switch_organisation"),
     path("tokens/", views.create_token, name="create_token"),
     path("tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
+    path("certificate/qr/", certificate_views.certificate_qr, name="certificate_qr"),
+    path(
+        "certificate/qr/<str:challenge_id>/status/",
+        certificate_views.certificate_qr_status,
+        name="certificate_qr_status",
+    ),
 ]

@@ -63,6 +63,7 @@ def _complete_sign_in(
 ) -> HttpResponse:
     login(request, user, backend=BACKEND)
     session.clear_pending(request)
+    request.session.pop(session.CERTIFICATE, None)  # a password sign-in carries no certificate
     if second_factor:
         session.mark_second_factor(request)
     organisation_id = selectors.default_organisation_id(user.pk)
