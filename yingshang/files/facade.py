@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import IO, Any
 
-from yingshang.files import selectors, services
+from yingshang.files import selectors, services, staging
 from yingshang.files.contracts import DocumentRef
 from yingshang.files.rules import ALL_TYPES, KINDS, UploadPurpose
 from yingshang.files.rules import register_purpose as _register_purpose
@@ -21,13 +21,19 @@ __all__ = [
     "KINDS",
     "DocumentRef",
     "UploadPurpose",
+    "discard_staged",
     "document",
     "document_for",
     "may_view",
     "metadata_of",
     "open_document",
+    "open_staged",
     "register_purpose",
+    "stage_chunk",
+    "staged_sha256",
+    "staged_size",
     "store_document",
+    "store_staged",
 ]
 
 
@@ -67,3 +73,58 @@ def open_document(document_id: int) -> IO[bytes]:
 def register_purpose(purpose: UploadPurpose) -> UploadPurpose:
     """Declare an upload purpose (accepted kinds, optional size limit); call from ``AppConfig.ready``."""
     return _register_purpose(purpose)
+
+
+# --- resumable uploads (staged on disk, chunk by chunk; see ``staging``) ----------------------
+
+
+def stage_chunk(staging_id: str, *, offset: int, data: bytes) -> int:
+    """Write a chunk at ``offset`` (the bytes acknowledged so far), dropping anything beyond it;
+    on disk before returning. Returns the new staged size."""
+    return staging.append(staging_id, offset=offset, data=data)
+
+
+def staged_size(staging_id: str) -> int:
+    return staging.size(staging_id)
+
+
+def staged_sha256(staging_id: str, *, limit: int | None = None) -> str:
+    return staging.sha256(staging_id, limit=limit)
+
+
+def open_staged(staging_id: str) -> IO[bytes]:
+    """The staged bytes for reading; the caller closes the handle."""
+    return staging.open_staged(staging_id)
+
+
+def discard_staged(staging_id: str) -> None:
+    staging.discard(staging_id)
+
+
+def store_staged(
+    staging_id: str,
+    *,
+    principal: Principal,
+    name: str,
+    purpose: str,
+    sha256: str | None = None,
+    max_bytes: int | None = None,
+) -> DocumentRef:
+    """Store a completed staged upload as a document (checked like any upload). With ``sha256``
+    (computed by the caller while it read the staged bytes) the bytes are not read again: the
+    staged file is hard-linked into storage. The staged copy stays until the caller discards it
+    (``discard_staged``), once its own record of the upload has committed: a crash in between
+    must leave the bytes to try again. Refusals raise as ``store_document`` does."""
+    if sha256 is not None:
+        return services.store_file(
+            principal=principal,
+            path=staging.path_of(staging_id),
+            sha256=sha256,
+            name=name,
+            purpose=purpose,
+            max_bytes=max_bytes,
+        )
+    with staging.open_staged(staging_id) as stream:
+        return services.store_document(
+            principal=principal, name=name, stream=stream, purpose=purpose, max_bytes=max_bytes
+        )

@@ -1,7 +1,8 @@
 """Who may see a document, and who may upload one.
 
 ``view``: the uploader, the uploader's organisation, centre staff, supervisors and auditors (the
-base policy adds superusers, read only). ``upload``: any signed-in user; auditors never (the
+base policy adds superusers, read only); documents of a restricted purpose (sealed bids) only
+the uploader and the uploader's organisation, nobody else. ``upload``: any signed-in user; auditors never (the
 base policy denies read-only roles every write). API tokens need ``files:read`` /
 ``files:write``.
 """
@@ -11,7 +12,9 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from yingshang.files.models import Document
-from yingshang.kernel.policy import SIGNED_IN, Policy, Principal
+from yingshang.files.rules import restricted_purposes
+from yingshang.kernel.policy import MESSAGE_DENIED, SIGNED_IN, Policy, Principal
+from yingshang.kernel.text import Text
 
 OVERSEER_ROLES = frozenset({"centre_staff", "supervisor", "auditor"})
 
@@ -28,7 +31,20 @@ class DocumentPolicy(Policy[Document]):
                 return True
             if principal.organisation_id is not None and obj.organisation_id == principal.organisation_id:
                 return True
+        if action == "view" and obj is not None and obj.purpose in restricted_purposes():
+            return False
         return super().decide(principal, action, obj)
+
+    def _refusal(self, principal: Principal, action: str, obj: Document | None) -> Text | None:
+        refusal = super()._refusal(principal, action, obj)
+        if (
+            refusal is None
+            and obj is not None
+            and obj.purpose in restricted_purposes()
+            and not self.decide(principal, action, obj)
+        ):
+            return MESSAGE_DENIED  # superusers too: restricted documents are their owners' only
+        return refusal
 
     def _own(self, principal: Principal) -> Q:
         own = Q(owner_id=principal.user_id)
@@ -41,7 +57,7 @@ class DocumentPolicy(Policy[Document]):
         if not principal.is_authenticated or not self._scope_ok(principal):
             return queryset.none()
         if principal.is_superuser or principal.has_any_role(OVERSEER_ROLES):
-            return queryset
+            return queryset.filter(~Q(purpose__in=restricted_purposes()) | self._own(principal))
         return queryset.filter(self._own(principal))
 
     def own(self, principal: Principal, queryset: QuerySet[Document]) -> QuerySet[Document]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from yingshang.envelope.header import MAGIC as ENVELOPE_MAGIC
 from yingshang.kernel.text import Text
 
 PDF = "application/pdf"
@@ -17,6 +18,8 @@ ZIP = "application/zip"
 OFD = "application/ofd"
 PNG = "image/png"
 JPEG = "image/jpeg"
+#: A sealed bid (yingshang.envelope): ciphertext with a signed header; recognised by its magic.
+SEALED_BID = "application/vnd.yingshang.sealed-bid"
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,9 @@ class MediaKind:
     extensions: tuple[str, ...]
     label: Text
     is_archive: bool = False
+    #: Leading bytes that identify the kind (kinds of our own formats; others are recognised by
+    #: their published signatures in ``inspection``).
+    magic: bytes = b""
 
     @property
     def preferred_extension(self) -> str:
@@ -43,10 +49,13 @@ KINDS: dict[str, MediaKind] = {
         MediaKind(ZIP, (".zip",), Text(zh="ZIP 压缩包", en="ZIP archive"), is_archive=True),
         MediaKind(PNG, (".png",), Text(zh="PNG 图片", en="PNG image")),
         MediaKind(JPEG, (".jpg", ".jpeg"), Text(zh="JPEG 图片", en="JPEG image")),
+        MediaKind(SEALED_BID, (".sealed",), Text(zh="密封投标文件", en="sealed bid"), magic=ENVELOPE_MAGIC),
     )
 }
 
-ALL_TYPES: frozenset[str] = frozenset(KINDS)
+#: The kinds of ordinary documents (what a purpose accepts unless it says otherwise). Sealed bids
+#: are accepted only by purposes that name them.
+ALL_TYPES: frozenset[str] = frozenset(KINDS) - {SEALED_BID}
 
 
 def kind_for_extension(extension: str) -> MediaKind | None:
@@ -99,14 +108,21 @@ class UploadPurpose:
     label: Text
     allowed_types: frozenset[str] = ALL_TYPES
     max_bytes: int | None = None
+    #: Only the uploader and the uploader's organisation may see such documents (not centre
+    #: staff, supervisors, auditors or superusers): a sealed bid's very existence is secret.
+    restricted: bool = False
 
 
 PURPOSES: dict[str, UploadPurpose] = {}
 
 
+def restricted_purposes() -> frozenset[str]:
+    return frozenset(code for code, purpose in PURPOSES.items() if purpose.restricted)
+
+
 def register_purpose(purpose: UploadPurpose) -> UploadPurpose:
     """Add (or replace) a purpose; later contexts register theirs at start-up."""
-    unknown = purpose.allowed_types - ALL_TYPES
+    unknown = purpose.allowed_types - set(KINDS)
     if unknown:
         raise ValueError(f"unknown media types for purpose {purpose.code!r}: {sorted(unknown)}")
     PURPOSES[purpose.code] = purpose

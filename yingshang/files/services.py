@@ -11,9 +11,13 @@ orphan object that no row refers to: harmless, and removed by ``yingshang files 
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
@@ -190,6 +194,57 @@ def store_document(
         allowed=allowed,
         limit=size_limit(declared, max_bytes),
     )
+    return _store_checked(principal=principal, name=display_name, purpose=declared, checked=checked)
+
+
+def store_file(
+    *,
+    principal: Principal,
+    path: Path,
+    sha256: str,
+    name: str,
+    purpose: str,
+    max_bytes: int | None = None,
+) -> DocumentRef:
+    """Store a file already on this machine whose SHA-256 the caller computed while reading it
+    (a completed resumable upload): no second pass over the bytes. The file is hard-linked into
+    the spool (copied only across file systems) and left in place for the caller to remove."""
+    policy.require(principal, "upload")
+    display_name = inspection.safe_display_name(name)
+    declared = purpose_for(purpose)
+    size = path.stat().st_size
+    limit = size_limit(declared, max_bytes)
+    if size > limit:
+        raise TooLarge(inspection.too_large_message(limit), code="file_too_large")
+    fd, spool_name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=settings.FILE_UPLOAD_TEMP_DIR)
+    os.close(fd)
+    spool_path = Path(spool_name)
+    spool_path.unlink()
+    try:
+        os.link(path, spool_path)
+    except OSError:
+        shutil.copyfile(path, spool_path)
+    spooled = inspection.Spooled(path=spool_path, size=size, sha256=sha256)
+    try:
+        kind = inspection.inspect_file(
+            spool_path, name=display_name, allowed=frozenset(declared.allowed_types), limits=archive_limits()
+        )
+        metadata = extract_metadata(spool_path, kind.media_type)
+    except inspection.Refusal as refusal:
+        spooled.discard()
+        raise _refused(refusal) from None
+    except BaseException:
+        spooled.discard()
+        raise
+    checked = _Checked(spooled=spooled, media_type=kind.media_type, metadata=metadata)
+    return _store_checked(principal=principal, name=display_name, purpose=declared, checked=checked)
+
+
+def _store_checked(
+    *, principal: Principal, name: str, purpose: UploadPurpose, checked: _Checked
+) -> DocumentRef:
+    display_name = name
+    declared = purpose
     spooled = checked.spooled
     key = storage_key(spooled.sha256)
     try:
