@@ -40,3 +40,4 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from django.conf import settings
 
     shutil.rmtree(settings.VAR_DIR / f"test-media-{os.getpid()}", ignore_errors=True)
+    shutil.rmtree(settings.VAR_DIR / f"test-staging-{os.getpid()}", ignore_errors=True)

@@ -14,6 +14,7 @@ from yingshang.kernel.api import router as kernel_router
 from yingshang.ledger.api import router as ledger_router
 from yingshang.notifications.api import router as notifications_router
 from yingshang.ops.api import router as ops_router
+from yingshang.trading.bids.api import router as bids_router
 from yingshang.trading.documents.api import router as documents_router
 from yingshang.trading.projects.api import router as projects_router
 from yingshang.web.problems import StrictJSONParser, install_problem_handlers
@@ -41,3 +42,4 @@ api.add_router("/notifications", notifications_router)
 api.add_router("/ledger", ledger_router)
 api.add_router("/trading", projects_router)
 api.add_router("/trading/documents", documents_router)
+api.add_router("/trading/bids", bids_router)

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "yingshang.ops",
     "yingshang.trading.projects",
     "yingshang.trading.documents",
+    "yingshang.trading.bids",
     "yingshang.web",
     "yingshang.demo",
 ]
@@ -276,6 +277,13 @@ YINGSHANG = {
     "SMS_OUTBOX_DIR": str(VAR_DIR / "sms"),
     # The SMS adapter (dotted path); the default writes JSON lines under SMS_OUTBOX_DIR.
     "SMS_GATEWAY": os.environ.get("YINGSHANG_SMS_GATEWAY", "yingshang.notifications.gateways.FileSmsGateway"),
+    # Sealed bids: chunk size of resumable uploads, the largest bid, where chunks are staged
+    # (one directory shared by every web process).
+    "BID_CHUNK_BYTES": int(os.environ.get("YINGSHANG_BID_CHUNK_BYTES", str(1024 * 1024))),
+    "BID_MAX_BYTES": int(os.environ.get("YINGSHANG_BID_MAX_BYTES", str(2 * 1024 * 1024 * 1024))),
+    "STAGING_DIR": os.environ.get(
+        "YINGSHANG_STAGING_DIR", str(VAR_DIR / (f"test-staging-{os.getpid()}" if TESTING else "staging"))
+    ),
 }
 # OCDS: every tender's ocid starts with this prefix ("ocds-" + the publisher's 6 characters).
 YINGSHANG["OCID_PREFIX"] = os.environ.get("YINGSHANG_OCID_PREFIX", "ocds-yshang")
@@ -296,6 +304,7 @@ CHRONOGRAPH_INTERVAL_SECONDS = float(os.environ.get("YINGSHANG_CHRONOGRAPH_INTER
 CHRONOGRAPH_JOBS: list[str] = [
     "yingshang.notifications.tasks.release_due",
     "yingshang.trading.projects.tasks.apply_due",
+    "yingshang.identity.tasks.remind_expiring_certificates",
 ]
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG

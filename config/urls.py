@@ -14,6 +14,7 @@ urlpatterns = [
     path("inbox/", include("yingshang.notifications.urls")),
     path("ledger/", include("yingshang.ledger.urls")),
     path("trading/documents/", include("yingshang.trading.documents.urls")),
+    path("trading/bids/", include("yingshang.trading.bids.urls")),
     path("trading/", include("yingshang.trading.projects.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

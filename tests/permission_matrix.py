@@ -232,6 +232,44 @@ def _target_org_path(world: World, principal: str) -> str:
     return f"/api/v1/identity/organisations/{world.organisation(Role.BIDDER.value).uscc}"
 
 
+# --- certificates and the trust store (identity) --------------------------------------------------
+
+
+def _matrix_vendor() -> Any:
+    from datetime import UTC, datetime
+
+    from yingshang.pki import Vendor
+
+    return Vendor.create("Matrix CA", now=datetime.now(UTC), rule="serial_number")
+
+
+def _trust_store(world: World) -> None:
+    """A vendor's root and intermediate in the trust store (for retire and CRL import)."""
+    from yingshang.identity.testing import trust_vendor
+
+    vendor = _matrix_vendor()
+    world.extra["vendor"] = vendor
+    world.extra["authorities"] = trust_vendor(vendor)
+
+
+def _new_ca_body(world: World, principal: str) -> dict[str, Any]:
+    return {"certificate": _matrix_vendor().root.pem.decode(), "vendor": "Matrix", "uscc_rule": "ou"}
+
+
+def _crl_body(world: World, principal: str) -> dict[str, Any]:
+    import base64
+    from datetime import UTC, datetime
+
+    crl = world.extra["vendor"].crl([], now=datetime.now(UTC))
+    return {"crl": base64.b64encode(crl).decode()}
+
+
+_UNKNOWN_CHALLENGE_ANSWER = {
+    "chain": ["AAAA"],
+    "signature": {"algorithm": "ECDSA-P256-SHA256", "value": "AAAA"},
+}
+
+
 # --- files and notifications (written by the files/notifications helper) ---------------------------
 
 
@@ -792,6 +830,20 @@ PROJECTS: tuple[Expect, ...] = (
         path=_tender_path("/trading/notices/{id}/"),
         setup=_projects_world,
     ),
+    expect(
+        "GET",
+        "/trading/notices/<int:tender_id>/v<int:version>.pdf",
+        everyone(),
+        path=_tender_path("/trading/notices/{id}/v1.pdf"),
+        setup=_projects_world,
+    ),
+    expect(
+        "GET",
+        "/api/v1/trading/notices/{tender_id}/versions/{version}/pdf",
+        everyone(),
+        path=_tender_path("/api/v1/trading/notices/{id}/versions/1/pdf"),
+        setup=_projects_world,
+    ),
     expect("GET", "/api/v1/trading/reference", everyone()),
     expect("GET", "/api/v1/trading/notices", everyone()),
     expect(
@@ -854,6 +906,8 @@ PROJECTS: tuple[Expect, ...] = (
             ("resume", _project_command(Allow((400,)), staff=Allow((400,)), supervisor=Allow((400,)))),
             ("cancel", _project_command(Allow((400,)))),
             ("retender", _project_command(Allow((400,)))),
+            # the statutory check before saving: writes nothing (an empty form: its errors, 200)
+            ("timeline/check", _project_command(OK)),
         )
     ),
     # API: projects
@@ -980,6 +1034,157 @@ PROJECTS: tuple[Expect, ...] = (
 )
 
 
+def _bids_world(world: World) -> None:
+    """An open tender (deadline in 60 days) of the world's agency, the world's bidder holding
+    certificates of a trusted test CA and one submitted bid on it (``bid_id``, ``upload_id``)."""
+    import hashlib
+    import io
+
+    from yingshang import envelope
+    from yingshang.identity.facade import principal_for_user
+    from yingshang.kernel import clock
+    from yingshang.pki import Vendor
+    from yingshang.trading.bids import services as bids
+    from yingshang.trading.bids.tests.builders import trust
+
+    _projects_world(world)
+    tender = world.extra["tender"]
+    lot_id = tender.lots.first().pk
+    now = clock.now()
+    vendor = Vendor.create("矩阵CA", now=now - timedelta(days=1))
+    trust(vendor)
+    organisation = world.organisation(Role.BIDDER.value)
+    signing = vendor.issue_leaf(organisation.name, organisation.uscc, usage="signing", now=now)
+    encryption = vendor.issue_leaf(organisation.name, organisation.uscc, usage="encryption", now=now)
+    out = io.BytesIO()
+    envelope.seal(
+        io.BytesIO(b"matrix bid " * 100),
+        out,
+        tender=str(tender.pk),
+        lot=str(lot_id),
+        bidder=organisation.uscc,
+        signer_key=signing.private_key,
+        signer_chain=signing.chain,
+        recipient_certificate=encryption.der,
+    )
+    data = out.getvalue()
+    bidder = principal_for_user(world.user(Role.BIDDER.value))
+    state = bids.start_upload(
+        principal=bidder,
+        tender_id=tender.pk,
+        lot_id=lot_id,
+        idempotency_key="matrix-upload-1",
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    state = bids.receive_chunk(principal=bidder, upload_id=state.upload.public_id, offset=0, data=data)
+    assert state.bid is not None
+    world.extra["bid_id"] = state.bid.pk
+    world.extra["upload_id"] = str(state.upload.public_id)
+    world.extra["bid_lot_id"] = lot_id
+
+
+def _bids_path(template: str) -> PathBuilder:
+    return lambda w, p: template.format(
+        bid=w.extra["bid_id"], upload=w.extra["upload_id"], tender=w.extra["tender"].pk
+    )
+
+
+_B = "/api/v1/trading/bids"
+BIDDER_ONLY = outcomes(guest=DENY, default=DENY, bidder=OK)
+
+BIDS: tuple[Expect, ...] = (
+    # A new upload: the bidder starts one (201); every other role is refused before anything.
+    expect(
+        "POST",
+        f"{_B}/uploads",
+        outcomes(guest=DENY, default=DENY, bidder=Allow((201,))),
+        data=lambda w, p: {
+            "tender_id": w.extra["tender"].pk,
+            "lot_id": w.extra["bid_lot_id"],
+            "idempotency_key": f"matrix-{p}-new",
+            "size": 10,
+            "sha256": "0" * 64,
+        },
+        setup=_bids_world,
+    ),
+    expect(
+        "GET",
+        f"{_B}/uploads/{{upload_id}}",
+        BIDDER_ONLY,
+        path=_bids_path(f"{_B}/uploads/{{upload}}"),
+        setup=_bids_world,
+    ),
+    # The upload is complete: sending a chunk again answers its state with the receipt.
+    expect(
+        "PUT",
+        f"{_B}/uploads/{{upload_id}}/chunks/{{offset}}",
+        outcomes(guest=DENY, default=DENY, bidder=Allow((201,))),
+        path=_bids_path(f"{_B}/uploads/{{upload}}/chunks/0"),
+        data=lambda w, p: {"x": 1},
+        setup=_bids_world,
+    ),
+    # Lists answer every signed-in user with their own organisation's bids (none but the bidder's).
+    expect("GET", f"{_B}/receipts", signed_in(), setup=_bids_world),
+    expect(
+        "GET",
+        f"{_B}/status",
+        signed_in(),
+        path=_bids_path(f"{_B}/status?tender_id={{tender}}"),
+        setup=_bids_world,
+    ),
+    expect("GET", f"{_B}/public-key", everyone()),
+    expect(
+        "GET",
+        f"{_B}/tenders/{{tender_id}}/limit",
+        everyone(),
+        path=_bids_path(f"{_B}/tenders/{{tender}}/limit"),
+        setup=_bids_world,
+    ),
+    # The tender's managers (tenderer, agency, centre staff) set it; the others are refused.
+    expect(
+        "PUT",
+        f"{_B}/tenders/{{tender_id}}/limit",
+        outcomes(guest=DENY, default=DENY, tenderer=OK, agency=OK, centre_staff=OK),
+        path=_bids_path(f"{_B}/tenders/{{tender}}/limit"),
+        data=lambda w, p: {"max_bytes": 64 * 1024 * 1024},
+        setup=_bids_world,
+    ),
+    expect(
+        "GET",
+        f"{_B}/{{bid_id}}/receipt",
+        outcomes(guest=DENY, default=HIDDEN, bidder=OK),
+        path=_bids_path(f"{_B}/{{bid}}/receipt"),
+        setup=_bids_world,
+    ),
+    # Pages: the bidder's own list, its receipts, withdrawal (a redirect back to the list).
+    expect("GET", "/trading/bids/", BIDDER_ONLY, setup=_bids_world),
+    expect(
+        "GET",
+        "/trading/bids/<int:bid_id>/receipt.json",
+        outcomes(guest=DENY, default=HIDDEN, bidder=OK),
+        path=_bids_path("/trading/bids/{bid}/receipt.json"),
+        setup=_bids_world,
+    ),
+    expect(
+        "POST",
+        "/trading/bids/<int:bid_id>/withdraw/",
+        outcomes(guest=DENY, default=DENY, bidder=Allow((302,))),
+        path=_bids_path("/trading/bids/{bid}/withdraw/"),
+        data=lambda w, p: {"reason": "matrix"},
+        setup=_bids_world,
+    ),
+    expect(
+        "POST",
+        f"{_B}/{{bid_id}}/withdraw",
+        BIDDER_ONLY,
+        path=_bids_path(f"{_B}/{{bid}}/withdraw"),
+        data=lambda w, p: {"reason": "matrix"},
+        setup=_bids_world,
+    ),
+)
+
+
 EXPECTATIONS: tuple[Expect, ...] = (
     # --- web -------------------------------------------------------------------------------------
     expect("GET", "/", everyone()),
@@ -1008,6 +1213,13 @@ EXPECTATIONS: tuple[Expect, ...] = (
     ),
     expect("POST", "/account/organisation/", signed_in(Allow((302,))), data=_own_org_form),
     expect("POST", "/account/tokens/", signed_in(Allow((200,))), data=_token_form),
+    expect("GET", "/account/certificate/qr/", everyone()),  # a fresh QR challenge for anyone
+    expect(
+        "GET",
+        "/account/certificate/qr/<str:challenge_id>/status/",
+        everyone(HIDDEN),  # only the browser that showed the QR code may take its sign-in
+        path=lambda w, p: "/account/certificate/qr/unknown/status/",
+    ),
     expect(
         "POST",
         "/account/tokens/<int:token_id>/revoke/",
@@ -1051,6 +1263,47 @@ EXPECTATIONS: tuple[Expect, ...] = (
         outcomes(guest=DENY, default=HIDDEN, bidder=OK, centre_staff=OK, supervisor=OK, auditor=OK),
         path=_target_org_path,
     ),
+    # certificate sign-in: public (the signature is the credential); an unknown challenge is a 401
+    expect("POST", "/api/v1/identity/certificate/challenge", everyone(Allow((201,)))),
+    expect(
+        "POST",
+        "/api/v1/identity/certificate/token",
+        everyone(DENY),
+        data=lambda w, p: {"challenge_id": "unknown", **_UNKNOWN_CHALLENGE_ANSWER},
+    ),
+    expect(
+        "POST",
+        "/api/v1/identity/certificate/qr/{challenge_id}/sign",
+        everyone(DENY),
+        path=lambda w, p: "/api/v1/identity/certificate/qr/unknown/sign",
+        data=lambda w, p: _UNKNOWN_CHALLENGE_ANSWER,
+    ),
+    # the trust store: centre staff only
+    expect(
+        "GET", "/api/v1/identity/certificate-authorities", outcomes(guest=DENY, default=DENY, centre_staff=OK)
+    ),
+    expect(
+        "POST",
+        "/api/v1/identity/certificate-authorities",
+        outcomes(guest=DENY, default=DENY, centre_staff=Allow((201,))),
+        data=_new_ca_body,
+    ),
+    expect(
+        "POST",
+        "/api/v1/identity/certificate-authorities/{authority_id}/retire",
+        outcomes(guest=DENY, default=DENY, centre_staff=OK),
+        path=lambda w, p: f"/api/v1/identity/certificate-authorities/{w.extra['authorities'][0].pk}/retire",
+        data=lambda w, p: {"reason": "matrix"},
+        setup=_trust_store,
+    ),
+    expect("GET", "/api/v1/identity/revocation-lists", outcomes(guest=DENY, default=DENY, centre_staff=OK)),
+    expect(
+        "POST",
+        "/api/v1/identity/revocation-lists",
+        outcomes(guest=DENY, default=DENY, centre_staff=Allow((201,))),
+        data=_crl_body,
+        setup=_trust_store,
+    ),
     # --- API documents ---------------------------------------------------------------------------------
     expect("GET", "/api/v1/openapi.json", everyone()),
     expect("GET", "/api/v1/docs", everyone()),
@@ -1068,6 +1321,7 @@ EXPECTATIONS: tuple[Expect, ...] = (
     *LEDGER,
     *PROJECTS,
     *TENDER_DOCUMENTS,
+    *BIDS,
 )
 
 #: Routes the matrix does not try, each with the reason.

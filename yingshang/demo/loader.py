@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from yingshang.demo.bids import DemoBids
 from yingshang.demo.city import DEMO_PASSWORD, DEMO_TOTP_SECRET, DIVISION, ORGANISATIONS, PEOPLE
 from yingshang.identity import facade as identity
 from yingshang.kernel.identifiers import make_uscc
@@ -21,6 +22,7 @@ class LoadReport:
     users: int
     projects: int = 0
     documents: int = 0
+    bids: int = 0
 
 
 def uscc_of(key: str) -> str:
@@ -56,16 +58,26 @@ def load() -> LoadReport:
         # documents with bidders' downloads (receipts) and a question answered in a clarification,
         # made right after the notice, on the clock it was published with.
         with_documents: list[int] = []
+        # Sealed bids: the demo CAs in the trust store and certificates for every bidder (under
+        # var/demo-pki/) now; bids as each tender is published (the closed tender's in every
+        # state, the open tender's two), on the clock of their moments.
+        sealed_bids = DemoBids(
+            organisations={key: org.pk for key, org in organisations.items()},
+            users=users,
+            people={p.username: p.organisation for p in PEOPLE if "bidder" in p.roles},
+        )
 
         def publish_documents(tender_id: int, until: datetime) -> None:
             if documents.ensure_demo_documents(tender_id, until=until):
                 with_documents.append(tender_id)
+            sealed_bids.on_published(tender_id, until)
 
         created_projects = projects.ensure_demo_projects(
             organisations={key: org.pk for key, org in organisations.items()},
             users=users,
             on_published=publish_documents,
         )
+        sealed_bids.note_open_tender()
         # Public tenders still without documents (a demo database loaded before the documents
         # context existed) get what their timeline still allows. Idempotent.
         documented = len(with_documents) + documents.load_documents_demo()
@@ -73,5 +85,9 @@ def load() -> LoadReport:
     # page shows a signed checkpoint at once (under `make run` the sequencer loop does this).
     ledger.sequence_once()
     return LoadReport(
-        organisations=len(ORGANISATIONS), users=len(PEOPLE), projects=created_projects, documents=documented
+        organisations=len(ORGANISATIONS),
+        users=len(PEOPLE),
+        projects=created_projects,
+        documents=documented,
+        bids=sealed_bids.made,
     )

@@ -38,6 +38,7 @@ _EVIDENCE = DashboardLink(Text(zh="存证查询与证据包", en="Evidence and b
 _NOTICES = DashboardLink(Text(zh="招标公告", en="Tender notices"), "projects:notices")
 _PROJECTS = DashboardLink(Text(zh="项目与招标", en="Projects and tenders"), "projects:projects")
 _INTAKE = DashboardLink(Text(zh="项目进场登记", en="Register a project (intake)"), "projects:intake")
+_BIDS = DashboardLink(Text(zh="我的投标与回执", en="My bids and receipts"), "bids:mine")
 _TEMPLATES = DashboardLink(
     Text(zh="标准招标文件范本", en="Standard tender documents"), "tenderdocs:catalogue"
 )
@@ -48,7 +49,7 @@ DASHBOARD_LINKS: dict[str, list[DashboardLink]] = {
     identity.Role.CENTRE_STAFF: [_PROJECTS, _NOTICES, _TWO_FACTOR, _DOCUMENTS, _INBOX, _EVIDENCE],
     identity.Role.TENDERER: [_PROJECTS, _INTAKE, _TEMPLATES, _DOCUMENTS, _INBOX],
     identity.Role.AGENCY: [_PROJECTS, _INTAKE, _TEMPLATES, _DOCUMENTS, _INBOX],
-    identity.Role.BIDDER: [_NOTICES, _TOKENS, _DOCUMENTS, _INBOX],
+    identity.Role.BIDDER: [_NOTICES, _BIDS, _TOKENS, _DOCUMENTS, _INBOX],
     identity.Role.EXPERT: [_INBOX],
     identity.Role.SUPERVISOR: [_PROJECTS, _NOTICES, _TWO_FACTOR, _DOCUMENTS, _INBOX, _EVIDENCE],
     identity.Role.AUDITOR: [_PROJECTS, _NOTICES, _TWO_FACTOR, _DOCUMENTS, _API, _EVIDENCE],

@@ -29,3 +29,6 @@ class Command(BaseCommand):
             return
         report = loader.load()
         self.stdout.write(f"Demo data present: {report.organisations} organisations, {report.users} users.")
+        self.stdout.write(
+            f"Sealed bids placed this run: {report.bids} (the demo bidders' certificates and keys: var/demo-pki/)."
+        )

@@ -1,0 +1,368 @@
+"""Deadline surge: N bidders upload sealed bids of M MiB in the last minute before the deadline.
+
+    .venv/bin/python bench/surge.py [--bidders 200] [--mib 8] [--late 5] [--processes 8] [--write]
+
+Against the running ASGI server (uvicorn, one process) on a fresh PostgreSQL database: the
+domain clock is set (sandbox, factor 1) to one minute before the bid deadline; N client
+threads spread over several processes each upload one envelope with the bidder tool's library
+(``BidderClient``: chunked, resumable, idempotency key), all at once. Then ``--late`` more
+bidders start once the deadline has passed (they must be refused as late). Reported: accepted,
+refused as late, lost (acknowledged but missing or with another hash in storage), duplicated,
+p50/p99 latency per bid, MiB/s, the server's peak memory; and the same bytes through a raw
+streaming sink (a minimal ASGI app writing request bodies to the same disk, same chunks, same
+clients) in the same run, as the baseline. A last run uploads one bid of ``--big-mib`` MiB to
+show the server's memory does not grow with the file size.
+
+Targets (issue 5): 200 bidders x 8 MiB, 0 lost, 0 duplicated, at least 50 % of the sink's
+throughput, memory bounded whatever the file size. Not part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, load_note, machine, percentile, postgres_database, write_section
+
+sys.path.insert(0, str(ROOT))
+from tests import surge_kit
+
+MARKER = "## Deadline surge (sealed bids)"
+CHUNK = 1024 * 1024
+
+SINK_APP = r"""
+import os
+ROOT = os.environ["SINK_DIR"]
+
+async def app(scope, receive, send):
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    if scope["method"] == "GET":
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+        return
+    _, _, name, offset = scope["path"].split("/", 3)
+    path = os.path.join(ROOT, name)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        position = int(offset)
+        while True:
+            message = await receive()
+            body = message.get("body", b"")
+            if body:
+                os.pwrite(fd, body, position)
+                position += len(body)
+            if not message.get("more_body"):
+                break
+    finally:
+        os.close(fd)
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": b'{"received": %d}' % position})
+"""
+
+
+# --- client processes -----------------------------------------------------------------------------
+
+
+def _upload_many(args: tuple[str, list[dict[str, Any]], int, int]) -> list[dict[str, Any]]:
+    """One client process: a thread per bidder, all started together; per bid the outcome and latency."""
+    from yingshang.bidder.client import BidderClient, RetryPolicy
+    from yingshang.bidder.errors import BidderError
+
+    url, bidders, tender_id, lot_id = args
+    results: list[dict[str, Any]] = []
+    lock = threading.Lock()
+
+    def one(spec: dict[str, Any]) -> None:
+        client = BidderClient(url, spec["token"], retry=RetryPolicy(attempts=8, base_delay=0.2), timeout=300)
+        started = time.perf_counter()
+        outcome: dict[str, Any] = {"uscc": spec["uscc"], "sha256": spec["sha256"], "size": spec["size"]}
+        try:
+            result = client.upload(Path(spec["path"]), tender_id=tender_id, lot_id=lot_id)
+            outcome.update(status="accepted", receipt=result.receipt["receipt"])
+        except BidderError as exc:
+            outcome.update(status="refused", code=getattr(exc, "code", ""), message=str(exc)[:300])
+        finally:
+            client.close()
+        outcome["seconds"] = time.perf_counter() - started
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=one, args=(spec,)) for spec in bidders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def _sink_many(args: tuple[str, list[dict[str, Any]]]) -> list[float]:
+    import httpx
+
+    url, bidders = args
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def one(spec: dict[str, Any]) -> None:
+        started = time.perf_counter()
+        name = Path(spec["path"]).name
+        with httpx.Client(timeout=300) as client, open(spec["path"], "rb") as source:
+            offset = 0
+            while chunk := source.read(CHUNK):
+                response = client.put(f"{url}/sink/{name}/{offset}", content=chunk)
+                response.raise_for_status()
+                offset += len(chunk)
+        with lock:
+            latencies.append(time.perf_counter() - started)
+
+    threads = [threading.Thread(target=one, args=(spec,)) for spec in bidders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies
+
+
+def _split(items: list[Any], parts: int) -> list[list[Any]]:
+    return [items[n::parts] for n in range(parts) if items[n::parts]]
+
+
+def _clock_set(env: dict[str, str], moment: datetime) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "yingshang",
+            "clock",
+            "set",
+            "--factor",
+            "1",
+            "--at",
+            moment.isoformat(),
+            "--reason",
+            "deadline surge benchmark",
+        ],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+
+
+def _surge(
+    url: str, bidders: list[dict[str, Any]], world: dict[str, Any], processes: int
+) -> tuple[list[dict[str, Any]], float]:
+    jobs = [(url, part, world["tender_id"], world["lot_id"]) for part in _split(bidders, processes)]
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=len(jobs)) as pool:
+        results = [r for part in pool.map(_upload_many, jobs) for r in part]
+    return results, time.perf_counter() - started
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    load_start = os.getloadavg()[0]
+    work = Path(tempfile.mkdtemp(prefix="surge-", dir=str(ROOT / "var")))
+    with postgres_database("surge") as database:
+        env = {k: v for k, v in os.environ.items() if k not in {"YINGSHANG_TESTING", "DATABASE_URL"}}
+        env.update(
+            DATABASE_URL=database,
+            YINGSHANG_VAR_DIR=str(work / "var"),
+            YINGSHANG_BID_CHUNK_BYTES=str(CHUNK),
+            YINGSHANG_ALLOW_SANDBOX="1",
+            YINGSHANG_LOG_LEVEL="WARNING",
+        )
+        size = args.mib * 1024 * 1024
+        print(f"sealing {args.bidders + args.late} envelopes of {args.mib} MiB ...", file=sys.stderr)
+        world = surge_kit.prepare(env, sizes=[size] * (args.bidders + args.late), out=work / "bids")
+        bidders, late = world["bidders"][: args.bidders], world["bidders"][args.bidders :]
+        deadline = datetime.fromisoformat(world["deadline"])
+        _clock_set(env, deadline - timedelta(seconds=60))
+        server = surge_kit.Server(env, log=work / "server.log").start()
+        try:
+            print(f"surge: {args.bidders} bidders ...", file=sys.stderr)
+            results, seconds = _surge(server.url, bidders, world, args.processes)
+            in_time = seconds < 60
+            _clock_set(env, deadline + timedelta(seconds=1))
+            late_results, _ = (
+                _surge(server.url, late, world, min(args.processes, max(1, len(late)))) if late else ([], 0)
+            )
+            peak_kib = server.peak_memory_kib()
+        finally:
+            server.stop()
+        final = surge_kit.state(env)
+        big = _big_run(env, work, args.big_mib)
+    sink = _sink_run(work, bidders, args.processes)
+    subprocess.run(["rm", "-rf", str(work)], check=False)
+    return _summary(
+        args, results, seconds, in_time, late, late_results, final, peak_kib, big, sink, load_start
+    )
+
+
+def _big_run(env: dict[str, str], work: Path, mib: int) -> dict[str, Any]:
+    """One big bid, on a fresh server: its peak memory against the surge's."""
+    world = surge_kit.prepare(env, sizes=[mib * 1024 * 1024], out=work / "big")
+    _clock_set(env, datetime.fromisoformat(world["deadline"]) - timedelta(seconds=60))
+    server = surge_kit.Server(env).start()
+    try:
+        results, seconds = _surge(server.url, world["bidders"], world, 1)
+        peak_kib = server.peak_memory_kib()
+    finally:
+        server.stop()
+    return {
+        "ok": bool(results) and results[0]["status"] == "accepted",
+        "seconds": seconds,
+        "peak_kib": peak_kib,
+    }
+
+
+def _sink_run(work: Path, bidders: list[dict[str, Any]], processes: int) -> dict[str, Any]:
+    """The baseline: the same envelopes through the raw sink, on the same disk, same clients."""
+    sink_dir = work / "sink"
+    sink_dir.mkdir()
+    (work / "sink_app.py").write_text(SINK_APP)
+    sink_env = {**os.environ, "SINK_DIR": str(sink_dir), "PYTHONPATH": str(work)}
+    sink = surge_kit.Server(sink_env, app="sink_app:app")
+    sink.start(ready_path="/")
+    try:
+        started = time.perf_counter()
+        jobs = [(sink.url, part) for part in _split(bidders, processes)]
+        with ProcessPoolExecutor(max_workers=processes) as pool:
+            latencies = [x for part in pool.map(_sink_many, jobs) for x in part]
+        seconds = time.perf_counter() - started
+        peak_kib = sink.peak_memory_kib()
+    finally:
+        sink.stop()
+    return {"latencies": latencies, "seconds": seconds, "peak_kib": peak_kib}
+
+
+def _summary(  # noqa: PLR0917 - one call site, the run's pieces in order
+    args: argparse.Namespace,
+    results: list[dict[str, Any]],
+    seconds: float,
+    in_time: bool,
+    late: list[dict[str, Any]],
+    late_results: list[dict[str, Any]],
+    final: dict[str, Any],
+    peak_kib: int,
+    big: dict[str, Any],
+    sink: dict[str, Any],
+    load_start: float,
+) -> dict[str, Any]:
+    sink_latencies, sink_seconds, sink_peak_kib = sink["latencies"], sink["seconds"], sink["peak_kib"]
+    big_seconds, big_peak_kib = big["seconds"], big["peak_kib"]
+    accepted = [r for r in results if r["status"] == "accepted"]
+    stored = {b["id"]: b for b in final["bids"]}
+    lost = [
+        r
+        for r in accepted
+        if r["receipt"]["bid_id"] not in stored
+        or stored[r["receipt"]["bid_id"]]["stored_sha256"] != r["sha256"]
+    ]
+    per_bidder: dict[str, int] = {}
+    for bid in final["bids"]:
+        if bid["status"] == "submitted":
+            per_bidder[bid["uscc"]] = per_bidder.get(bid["uscc"], 0) + 1
+    duplicated = sum(n - 1 for n in per_bidder.values() if n > 1)
+    late_refused = [r for r in late_results if r["status"] == "refused" and r.get("code") == "late"]
+    total_mib = sum(r["size"] for r in results) / (1024 * 1024)
+    latencies = [r["seconds"] for r in accepted]
+    ours = total_mib / seconds
+    baseline = total_mib / sink_seconds
+    return {
+        "bidders": args.bidders,
+        "mib": args.mib,
+        "processes": args.processes,
+        "accepted": len(accepted),
+        "refused": [
+            {"code": r.get("code"), "message": r.get("message")} for r in results if r["status"] != "accepted"
+        ][:5],
+        "late_sent": len(late),
+        "late_refused": len(late_refused),
+        "late_accepted": sum(1 for r in late_results if r["status"] == "accepted"),
+        "lost": len(lost),
+        "duplicated": duplicated,
+        "seconds": seconds,
+        "within_the_minute": in_time,
+        "p50": percentile(latencies, 0.5) if latencies else 0.0,
+        "p99": percentile(latencies, 0.99) if latencies else 0.0,
+        "mib_per_s": ours,
+        "sink_mib_per_s": baseline,
+        "sink_p50": percentile(sink_latencies, 0.5),
+        "ratio": ours / baseline,
+        "peak_mib": peak_kib / 1024,
+        "sink_peak_mib": sink_peak_kib / 1024,
+        "big_mib": args.big_mib,
+        "big_ok": big["ok"],
+        "big_seconds": big_seconds,
+        "big_peak_mib": big_peak_kib / 1024,
+        "load": (load_start, os.getloadavg()[0]),
+    }
+
+
+def section(r: dict[str, Any]) -> str:
+    met = r["lost"] == 0 and r["duplicated"] == 0 and r["ratio"] >= 0.5 and r["accepted"] == r["bidders"]
+    verdict = "MET" if met else "MISSED"
+    return f"""{MARKER}
+
+`bench/surge.py --bidders {r["bidders"]} --mib {r["mib"]} --processes {r["processes"]}` on {machine()};
+PostgreSQL, the ASGI server (uvicorn, one process), {r["processes"]} client processes using the bidder
+tool's library, 1 MiB chunks, every chunk flushed to disk before it is acknowledged; {load_note(r["load"])}.
+
+| measure | value |
+|---|---|
+| bids accepted (of {r["bidders"]}) | {r["accepted"]} |
+| lost (acknowledged but missing or changed) | {r["lost"]} |
+| duplicated | {r["duplicated"]} |
+| late bidders refused as late | {r["late_refused"]} of {r["late_sent"]} (accepted: {r["late_accepted"]}) |
+| surge duration | {r["seconds"]:.1f} s ({"within" if r["within_the_minute"] else "NOT within"} the last minute) |
+| latency per bid p50 / p99 | {r["p50"]:.2f} s / {r["p99"]:.2f} s |
+| throughput | {r["mib_per_s"]:.1f} MiB/s |
+| raw streaming sink (same bytes, same disk, same clients) | {r["sink_mib_per_s"]:.1f} MiB/s (p50 per bid {r["sink_p50"]:.2f} s) |
+| **ratio to the sink** | **{r["ratio"]:.2f}** (target >= 0.50) |
+| server peak memory (VmHWM) during the surge | {r["peak_mib"]:.0f} MiB (sink: {r["sink_peak_mib"]:.0f} MiB) |
+| one bid of {r["big_mib"]} MiB: server peak memory | {r["big_peak_mib"]:.0f} MiB ({"accepted" if r["big_ok"] else "NOT accepted"} in {r["big_seconds"]:.1f} s) |
+
+Verdict: {verdict} (0 lost, 0 duplicated, every bidder accepted, ratio >= 0.5). The server holds one
+chunk per request in memory, so its peak does not grow with the bid's size (compare the {r["big_mib"]} MiB
+bid with the surge of {r["mib"]} MiB bids).
+Refusals during the surge, if any: {json.dumps(r["refused"], ensure_ascii=False)}
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--bidders", type=int, default=200)
+    parser.add_argument("--mib", type=int, default=8)
+    parser.add_argument("--late", type=int, default=5)
+    parser.add_argument("--processes", type=int, default=8)
+    parser.add_argument("--big-mib", type=int, default=256)
+    parser.add_argument("--write", action="store_true", help="write the result into docs/benchmarks.md")
+    args = parser.parse_args()
+    result = run(args)
+    text = section(result)
+    print(text)
+    if args.write:
+        write_section(MARKER, text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,655 @@
+"""Every write of the bids context: resumable uploads of sealed bids, their acceptance with a
+signed receipt, replacement and withdrawal.
+
+An upload goes ``receiving -> verifying -> complete`` (or ``refused``):
+
+1. ``start_upload`` declares the tender, lot, size and SHA-256 of the envelope file under an
+   idempotency key (the same key again returns the same upload, or its receipt);
+2. ``receive_chunk`` appends one chunk at the acknowledged offset (staged on disk through the
+   files context, flushed before it is acknowledged); every chunk is refused once the bid
+   deadline has passed by the server's clock;
+3. the chunk that completes the file is the bid's arrival: its time is stamped and committed
+   (``verifying``) before anything slow happens, so a crash afterwards cannot change it;
+4. ``_finalise`` then checks the bytes against the declared hash, the envelope's structure and
+   the bidder's signature (``yingshang.envelope``), the signing certificate against the trust
+   store (identity), that the envelope names this tender, lot and bidder; stores the envelope
+   through the files context; and in one transaction creates the bid (superseding an earlier
+   one), records ``trading.bid.submitted`` in the ledger and signs the receipt. A refusal is
+   recorded (``trading.bid.refused``) with its reason, and nothing counts as a bid.
+
+The server never holds a key that opens a bid: the envelope's content key is wrapped to the
+bidder's own certificate (and, optionally, to custodians), and is released only at the opening.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from yingshang import envelope
+from yingshang.files import facade as files
+from yingshang.identity import facade as identity
+from yingshang.kernel import clock
+from yingshang.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooLarge
+from yingshang.kernel.events import publish
+from yingshang.kernel.policy import Principal
+from yingshang.kernel.statutory import SHANGHAI
+from yingshang.kernel.text import Text
+from yingshang.ledger import facade as ledger
+from yingshang.ledger.contracts import Visibility
+from yingshang.trading.bids import events, evidence, messages, receipts, states
+from yingshang.trading.bids.models import Bid, BidHistory, BidLimit, BidUpload
+from yingshang.trading.bids.permissions import policy
+from yingshang.trading.projects import facade as projects
+from yingshang.trading.projects.contracts import TenderSummary
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "UploadState",
+    "max_bytes",
+    "receive_chunk",
+    "set_bid_limit",
+    "start_upload",
+    "upload_state",
+    "withdraw_bid",
+]
+
+MIB = 1024 * 1024
+_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def chunk_size() -> int:
+    return int(str(settings.YINGSHANG.get("BID_CHUNK_BYTES", MIB)))
+
+
+def default_max_bytes() -> int:
+    return int(str(settings.YINGSHANG.get("BID_MAX_BYTES", 2 * 1024 * MIB)))
+
+
+def max_bytes(tender_id: int) -> int:
+    """The largest sealed bid a tender accepts: its own limit (set by its tenderer or agency),
+    else ``YINGSHANG["BID_MAX_BYTES"]``."""
+    own = BidLimit.objects.filter(tender_id=tender_id).values_list("max_bytes", flat=True).first()
+    return int(own) if own is not None else default_max_bytes()
+
+
+def require_visible_tender(principal: Principal, tender_id: int) -> TenderSummary:
+    """The tender if the principal may see it (everyone once its notice is published), else ``NotFound``."""
+    tender = projects.tender_summary(tender_id)
+    if tender.published_at is None and not projects.may_view_tender(principal, tender_id):
+        raise NotFound()
+    return tender
+
+
+def set_bid_limit(*, principal: Principal, tender_id: int, max_bytes: int) -> BidLimit:
+    """The tender's managers set its size limit for sealed bids, before the bid deadline; never
+    below an upload already declared (a bidder's work is not invalidated after the fact)."""
+    moment = clock.now()
+    tender = require_visible_tender(principal, tender_id)
+    if not projects.may_manage_tender(principal, tender_id):
+        raise PermissionDenied(
+            Text(
+                zh="只有招标人、代理机构或交易中心可以设置投标文件大小上限。",
+                en="Only the tenderer, the agency or the centre can set the limit.",
+            ),
+            code="permission_denied",
+        )
+    if tender.bid_deadline is not None and moment >= tender.bid_deadline:
+        raise Conflict(messages.AFTER_DEADLINE_LIMIT, code="after_deadline")
+    if max_bytes < MIB or max_bytes > 64 * 1024 * MIB:
+        raise InvalidInput(messages.LIMIT_RANGE, code="bad_limit")
+    largest = (
+        BidUpload.objects.filter(tender_id=tender_id).order_by("-size").values_list("size", flat=True).first()
+    )
+    if largest is not None and max_bytes < largest:
+        raise Conflict(_text(messages.LIMIT_BELOW_UPLOAD, size=largest), code="limit_below_upload")
+    with transaction.atomic():
+        limit, _created = BidLimit.objects.select_for_update().get_or_create(
+            tender_id=tender_id,
+            defaults={"max_bytes": max_bytes, "set_at": moment, "set_by_id": principal.user_id},
+        )
+        limit.max_bytes, limit.set_at, limit.set_by_id = max_bytes, moment, principal.user_id
+        limit.save()
+        ledger.record_change(
+            instance=limit,
+            action=evidence.LIMIT_SET,
+            actor=evidence.actor_of(principal),
+            visibility=Visibility.public(),
+            data={"ocid": tender.ocid, "set_at": receipts.rfc3339(moment)},
+        )
+    return limit
+
+
+@dataclass(frozen=True)
+class UploadState:
+    upload: BidUpload
+    bid: Bid | None = None
+
+
+class BidRefused(InvalidInput):
+    """An upload that cannot become a bid; the upload is marked refused with this reason."""
+
+    code = "bid_refused"
+
+
+def _beijing(moment: datetime) -> str:
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _text(template: Text, **params: Any) -> Text:
+    return Text(zh=template.zh, en=template.en, params=params)
+
+
+# --- checks ---------------------------------------------------------------------------------------
+
+
+def _require_bidder(principal: Principal) -> None:
+    policy.require(principal, "submit")
+    if principal.organisation_id is None:
+        raise PermissionDenied(messages.NOT_A_BIDDER, code="not_a_bidder")
+
+
+def _open_tender(tender_id: int, lot_id: int) -> TenderSummary:
+    tender = projects.tender_summary(tender_id)  # NotFound for an unknown tender
+    if tender.status not in ("published",) or tender.suspended or tender.bid_deadline is None:
+        raise Conflict(_text(messages.NOT_OPEN, status=tender.status), code="tender_not_open")
+    if lot_id not in tender.lot_ids:
+        raise InvalidInput(_text(messages.LOT_NOT_IN_TENDER, lot=lot_id), code="lot_not_in_tender")
+    return tender
+
+
+def _late(tender: TenderSummary, arrived: datetime) -> Conflict:
+    assert tender.bid_deadline is not None
+    return Conflict(
+        _text(messages.LATE, deadline=_beijing(tender.bid_deadline), arrived=_beijing(arrived)),
+        code="late",
+        details=[{"arrived_at": arrived.isoformat(), "bid_deadline": tender.bid_deadline.isoformat()}],
+    )
+
+
+# --- starting an upload ---------------------------------------------------------------------------
+
+
+def start_upload(
+    *,
+    principal: Principal,
+    tender_id: int,
+    lot_id: int,
+    idempotency_key: str,
+    size: int,
+    sha256: str,
+    token_certificate: str = "",
+) -> UploadState:
+    """Declare an upload; the same idempotency key again returns the same upload (with its bid's
+    receipt once complete). Refused after the deadline, above the tender's size limit."""
+    _require_bidder(principal)
+    assert principal.organisation_id is not None and principal.user_id is not None
+    if not _KEY.match(idempotency_key or ""):
+        raise InvalidInput(
+            Text(
+                zh="幂等键须为 8–100 个字母、数字或 . _ : -。",
+                en="The idempotency key must be 8-100 letters, digits or . _ : -.",
+            ),
+            code="bad_idempotency_key",
+        )
+    sha256 = (sha256 or "").lower()
+    if not _HEX64.match(sha256):
+        raise InvalidInput(
+            Text(zh="sha256 须为 64 位十六进制数。", en="sha256 must be 64 hexadecimal digits."),
+            code="bad_sha256",
+        )
+    existing = BidUpload.objects.filter(
+        organisation_id=principal.organisation_id, idempotency_key=idempotency_key
+    ).first()
+    if existing is not None:
+        return _same_upload(existing, tender_id=tender_id, lot_id=lot_id, size=size, sha256=sha256)
+    arrived = clock.now()
+    tender = _open_tender(tender_id, lot_id)
+    assert tender.bid_deadline is not None
+    if arrived >= tender.bid_deadline:
+        raise _late(tender, arrived)
+    limit = max_bytes(tender_id)
+    if size <= 0 or size > limit:
+        raise TooLarge(_text(messages.TOO_LARGE, size=size, limit=limit), code="bid_too_large")
+    duplicate = Bid.objects.filter(
+        tender_id=tender_id,
+        lot_id=lot_id,
+        organisation_id=principal.organisation_id,
+        status=states.SUBMITTED,
+        envelope_sha256=sha256,
+    ).first()
+    if duplicate is not None:
+        raise Conflict(
+            _text(messages.DUPLICATE, bid=duplicate.pk),
+            code="duplicate_bid",
+            details=[{"bid_id": duplicate.pk}],
+        )
+    try:
+        with transaction.atomic():
+            upload = BidUpload.objects.create(
+                tender_id=tender_id,
+                lot_id=lot_id,
+                organisation_id=principal.organisation_id,
+                user_id=principal.user_id,
+                token_certificate=token_certificate,
+                idempotency_key=idempotency_key,
+                size=size,
+                sha256=sha256,
+                chunk_size=chunk_size(),
+                created_at=arrived,
+                updated_at=arrived,
+            )
+    except IntegrityError:  # the same key, concurrently
+        existing = BidUpload.objects.get(
+            organisation_id=principal.organisation_id, idempotency_key=idempotency_key
+        )
+        return _same_upload(existing, tender_id=tender_id, lot_id=lot_id, size=size, sha256=sha256)
+    return UploadState(upload)
+
+
+def _same_upload(upload: BidUpload, *, tender_id: int, lot_id: int, size: int, sha256: str) -> UploadState:
+    if (upload.tender_id, upload.lot_id, upload.size, upload.sha256) != (tender_id, lot_id, size, sha256):
+        raise Conflict(messages.IDEMPOTENCY_REUSED, code="idempotency_key_reused")
+    return _resume(upload)
+
+
+def _resume(upload: BidUpload) -> UploadState:
+    """The upload's state; one that crashed while verifying is verified now (its stamp stands)."""
+    if upload.status == states.VERIFYING:
+        return _finalise(upload.pk)
+    return UploadState(upload, upload.bid)
+
+
+def _own_upload(principal: Principal, upload_id: UUID | str) -> BidUpload:
+    try:
+        public_id = UUID(str(upload_id))
+    except ValueError:
+        raise NotFound() from None
+    upload = BidUpload.objects.select_related("bid").filter(public_id=public_id).first()
+    if upload is None or upload.organisation_id != principal.organisation_id or principal.is_guest:
+        raise NotFound()
+    return upload
+
+
+def upload_state(*, principal: Principal, upload_id: UUID | str) -> UploadState:
+    """Where an upload stands (``received`` is where to resume); the bidder's own only."""
+    policy.require(principal, "view")
+    return _resume(_own_upload(principal, upload_id))
+
+
+# --- chunks ---------------------------------------------------------------------------------------
+
+
+def receive_chunk(*, principal: Principal, upload_id: UUID | str, offset: int, data: bytes) -> UploadState:
+    """Append one chunk at ``offset``. The chunk that completes the file is the bid's arrival."""
+    arrived = clock.now()
+    _require_bidder(principal)
+    upload = _own_upload(principal, upload_id)
+    if upload.status in (states.COMPLETE, states.VERIFYING):
+        return _resume(upload)
+    if upload.status == states.REFUSED:
+        raise Conflict(
+            _text(messages.UPLOAD_REFUSED, reason=upload.refusal_zh or upload.refusal_en),
+            code=upload.refusal_code or "upload_refused",
+        )
+    tender = projects.tender_summary(upload.tender_id)
+    if tender.bid_deadline is not None and arrived >= tender.bid_deadline:
+        _refuse(upload.pk, "late", _late(tender, arrived).message, arrived=arrived)
+        raise _late(tender, arrived)
+    if not data:
+        raise InvalidInput(messages.EMPTY_CHUNK, code="empty_chunk")
+    if len(data) > upload.chunk_size:
+        raise TooLarge(
+            _text(messages.CHUNK_TOO_LARGE, limit=upload.chunk_size, size=len(data)), code="chunk_too_large"
+        )
+    with transaction.atomic():
+        locked = BidUpload.objects.select_for_update().get(pk=upload.pk)
+        if locked.status != states.RECEIVING:
+            return _resume(locked)
+        if offset < locked.received and offset + len(data) <= locked.received:
+            return UploadState(locked)  # a chunk sent again after a lost answer
+        if offset != locked.received:
+            raise Conflict(
+                _text(messages.WRONG_OFFSET, expected=locked.received, offset=offset),
+                code="wrong_offset",
+                details=[{"received": locked.received}],
+            )
+        if offset + len(data) > locked.size:
+            raise InvalidInput(_text(messages.CHUNK_BEYOND_END, size=locked.size), code="chunk_beyond_end")
+        locked.received = files.stage_chunk(locked.staging_id, offset=offset, data=data)
+        locked.updated_at = arrived
+        update = ["received", "updated_at"]
+        if locked.received == locked.size:
+            # The last chunk: the bid's arrival, committed before the slow checks.
+            locked.status = states.VERIFYING
+            locked.last_chunk_at = arrived
+            update += ["status", "last_chunk_at"]
+        locked.save(update_fields=update)
+    if locked.status == states.VERIFYING:
+        return _finalise(locked.pk)
+    return UploadState(locked)
+
+
+# --- finalising -----------------------------------------------------------------------------------
+
+
+def _refuse(upload_pk: int, code: str, message: Text, *, arrived: datetime | None = None) -> BidUpload:
+    """Mark the upload refused (once), record why in the ledger, drop the staged bytes."""
+    with transaction.atomic():
+        upload = BidUpload.objects.select_for_update().get(pk=upload_pk)
+        if upload.status in (states.REFUSED, states.COMPLETE):
+            return upload
+        moment = arrived or clock.now()
+        upload.status = states.REFUSED
+        upload.refusal_code = code
+        upload.refusal_zh = _render(message, "zh-hans")
+        upload.refusal_en = _render(message, "en")
+        upload.updated_at = moment
+        upload.save(update_fields=["status", "refusal_code", "refusal_zh", "refusal_en", "updated_at"])
+        ledger.record(
+            action=evidence.REFUSED,
+            actor=evidence.actor_of(_principal_of(upload)),
+            subject=evidence.upload_subject(upload),
+            data={
+                "upload": str(upload.public_id),
+                "tender_id": upload.tender_id,
+                "lot_id": upload.lot_id,
+                "declared_sha256": upload.sha256,
+                "size": upload.size,
+                "received": upload.received,
+                "code": code,
+                "reason": upload.refusal_en,
+                "at": receipts.rfc3339(moment),
+            },
+            visibility=evidence.secret_until_opening(
+                tender_id=upload.tender_id, organisation_id=upload.organisation_id
+            ),
+        )
+    transaction.on_commit(lambda: files.discard_staged(upload.staging_id))
+    return upload
+
+
+def _render(message: Any, language: str) -> str:
+    if isinstance(message, Text):
+        return message.render(language)
+    from django.utils import translation
+
+    with translation.override(language):
+        return str(message)
+
+
+def _principal_of(upload: BidUpload) -> Principal:
+    return Principal(
+        user_id=upload.user_id, organisation_id=upload.organisation_id, roles=frozenset({"bidder"})
+    )
+
+
+def _refused_error(upload: BidUpload) -> BidRefused:
+    return BidRefused(
+        Text(zh=upload.refusal_zh, en=upload.refusal_en),
+        code=upload.refusal_code or "bid_refused",
+    )
+
+
+def _header_json(header: Any) -> dict[str, Any]:
+    as_json = getattr(header, "as_json", None) or getattr(header, "to_json", None)
+    if callable(as_json):
+        value = as_json()
+        return dict(value) if isinstance(value, dict) else {"header": value}
+    return {}
+
+
+class _HashingReader:
+    """Reads through to ``stream`` and hashes every byte read (one pass serves the envelope's
+    checks and the file's SHA-256)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.digest = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.digest.update(data)
+        return bytes(data)
+
+    def drain(self) -> None:
+        while self.read(1024 * 1024):
+            pass
+
+
+def _check_envelope(upload: BidUpload) -> tuple[Any, Any]:
+    """The envelope's header and the signing certificate's check, or a refusal (code, Text).
+    The staged bytes are read once: the envelope's checks and the file's SHA-256 together."""
+    try:
+        with files.open_staged(upload.staging_id) as stream:
+            reader = _HashingReader(stream)
+            try:
+                header = envelope.verify_envelope(reader)  # type: ignore[arg-type]
+            finally:
+                reader.drain()
+    except envelope.EnvelopeError as exc:
+        raise _Refusal(exc.code, messages.envelope_refusal(exc.code, str(exc))) from None
+    if reader.digest.hexdigest() != upload.sha256:
+        raise _Refusal("declared_hash_mismatch", messages.DECLARED_HASH_MISMATCH)
+    if header.tender != str(upload.tender_id) or header.lot != str(upload.lot_id):
+        raise _Refusal("wrong_tender", _text(messages.WRONG_TENDER, tender=header.tender, lot=header.lot))
+    organisation = identity.get_organisation(upload.organisation_id)
+    assert organisation is not None
+    if header.bidder != organisation.uscc:
+        raise _Refusal("wrong_bidder", _text(messages.WRONG_BIDDER, uscc=header.bidder))
+    try:
+        check = identity.validate_certificate(
+            list(header.signer_chain), usage="signing", at=upload.last_chunk_at
+        )
+    except identity.CertificateRejected as exc:
+        raise _Refusal(f"certificate_{exc.code}", exc.message) from None
+    if check.organisation_id != upload.organisation_id:
+        raise _Refusal(
+            "certificate_other_enterprise",
+            _text(messages.CERTIFICATE_OTHER_ENTERPRISE, name=check.organisation_name),
+        )
+    return header, check
+
+
+class _Refusal(Exception):
+    def __init__(self, code: str, message: Text) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+
+
+def _finalise(upload_pk: int) -> UploadState:
+    upload = BidUpload.objects.get(pk=upload_pk)
+    if upload.status != states.VERIFYING:
+        if upload.status == states.REFUSED:
+            raise _refused_error(upload)
+        return UploadState(upload, upload.bid)
+    try:
+        header, check = _check_envelope(upload)
+    except _Refusal as refusal:
+        refused = _refuse(upload.pk, refusal.code, refusal.message, arrived=upload.last_chunk_at)
+        raise _refused_error(refused) from None
+    principal = _principal_of(upload)
+    document = files.store_staged(
+        upload.staging_id,
+        principal=principal,
+        name=f"bid-{upload.public_id.hex}.sealed",
+        purpose=messages.SEALED_BID_PURPOSE.code,
+        sha256=upload.sha256,  # checked while the envelope was verified
+        max_bytes=max(upload.size, 1),
+    )
+    return _accept(upload.pk, header=header, check=check, document_id=document.id)
+
+
+def _accept(upload_pk: int, *, header: Any, check: Any, document_id: int) -> UploadState:
+    with transaction.atomic():
+        upload = BidUpload.objects.select_for_update().get(pk=upload_pk)
+        if upload.status != states.VERIFYING:  # finalised by a concurrent request
+            return UploadState(upload, upload.bid)
+        assert upload.last_chunk_at is not None
+        tender = projects.tender_summary(upload.tender_id)
+        previous = (
+            Bid.objects.select_for_update()
+            .filter(
+                tender_id=upload.tender_id,
+                lot_id=upload.lot_id,
+                organisation_id=upload.organisation_id,
+                status=states.SUBMITTED,
+            )
+            .first()
+        )
+        principal = _principal_of(upload)
+        actor = evidence.actor_of(principal)
+        visibility = evidence.secret_until_opening(
+            tender_id=upload.tender_id, organisation_id=upload.organisation_id
+        )
+        if previous is not None:
+            previous.status = states.REPLACED
+            previous.save(update_fields=["status"])
+            ledger.record_change(
+                instance=previous,
+                action=evidence.REPLACED,
+                actor=actor,
+                visibility=visibility,
+                data={"replaced_at": receipts.rfc3339(upload.last_chunk_at)},
+            )
+        key_commitment = header.key_commitment
+        if isinstance(key_commitment, bytes | bytearray):
+            key_commitment = key_commitment.hex()
+        bid = Bid.objects.create(
+            tender_id=upload.tender_id,
+            lot_id=upload.lot_id,
+            organisation_id=upload.organisation_id,
+            submitted_by_id=upload.user_id,
+            bidder_uscc=header.bidder,
+            certificate_fingerprint=check.fingerprint,
+            certificate_authority=check.authority,
+            document_id=document_id,
+            size=upload.size,
+            envelope_sha256=upload.sha256,
+            ciphertext_sha256=str(header.ciphertext_sha256),
+            key_commitment=str(key_commitment),
+            header=_header_json(header),
+            received_at=upload.last_chunk_at,
+            idempotency_key=upload.idempotency_key,
+            replaces=previous,
+        )
+        promise = ledger.record_change(
+            instance=bid,
+            action=evidence.SUBMITTED,
+            actor=actor,
+            visibility=visibility,
+            data={
+                "bid_id": bid.pk,
+                "ocid": tender.ocid,
+                "received_at": receipts.rfc3339(bid.received_at),
+                "certificate": check.fingerprint,
+                "authority": check.authority,
+                "replaces": previous.pk if previous else None,
+                "idempotency_key_sha256": hashlib.sha256(upload.idempotency_key.encode()).hexdigest(),
+            },
+        )
+        payload = {
+            "type": receipts.RECEIPT_TYPE,
+            "bid_id": bid.pk,
+            "tender_id": bid.tender_id,
+            "ocid": tender.ocid,
+            "lot_id": bid.lot_id,
+            "bidder": bid.bidder_uscc,
+            "envelope_sha256": bid.envelope_sha256,
+            "ciphertext_sha256": bid.ciphertext_sha256,
+            "key_commitment": bid.key_commitment,
+            "size": bid.size,
+            "received_at": receipts.rfc3339(bid.received_at),
+            "idempotency_key": upload.idempotency_key,
+            "replaces": previous.pk if previous else None,
+            "ledger": receipts.promise_json(promise),
+        }
+        bid.receipt = payload
+        bid.receipt_signature = receipts.sign(payload)
+        bid.save(update_fields=["receipt", "receipt_signature"])
+        BidHistory.objects.create(
+            bid=bid,
+            action=evidence.SUBMITTED,
+            at=bid.received_at,
+            user_id=upload.user_id,
+            ledger_entry_hash=promise.entry_hash,
+        )
+        # Known certificates get expiry reminders (identity's chronograph job).
+        identity.remember_certificate(check, at=upload.last_chunk_at)
+        upload.status = states.COMPLETE
+        upload.bid = bid
+        upload.updated_at = clock.now()
+        upload.save(update_fields=["status", "bid", "updated_at"])
+        staging_id = upload.staging_id
+        # The staged copy goes only once the bid has committed: a crash before that leaves the
+        # bytes for the next request to finish the job with the same stamp.
+        transaction.on_commit(lambda: files.discard_staged(staging_id))
+        publish(
+            events.BidSubmitted(
+                tender_id=bid.tender_id,
+                lot_id=bid.lot_id,
+                bid_id=bid.pk,
+                organisation_id=bid.organisation_id,
+                replaces=previous.pk if previous else None,
+            )
+        )
+    return UploadState(upload, bid)
+
+
+# --- withdrawal -----------------------------------------------------------------------------------
+
+
+def withdraw_bid(*, principal: Principal, bid_id: int, reason: str = "") -> Bid:
+    """Withdraw (撤回) a bid before the deadline; recorded (the deposit refund follows, T16)."""
+    _require_bidder(principal)
+    moment = clock.now()
+    with transaction.atomic():
+        bid = Bid.objects.select_for_update().filter(pk=bid_id).first()
+        if bid is None or bid.organisation_id != principal.organisation_id:
+            raise NotFound()
+        policy.require(principal, "withdraw", bid)
+        if bid.status != states.SUBMITTED:
+            raise Conflict(
+                _text(messages.NOT_WITHDRAWABLE, status=bid.get_status_display()), code="not_withdrawable"
+            )
+        tender = projects.tender_summary(bid.tender_id)
+        if tender.bid_deadline is None or moment >= tender.bid_deadline:
+            raise Conflict(messages.AFTER_DEADLINE_WITHDRAW, code="after_deadline")
+        bid.status = states.WITHDRAWN
+        bid.withdrawn_at = moment
+        bid.withdraw_reason = reason.strip()[:2000]
+        bid.save(update_fields=["status", "withdrawn_at", "withdraw_reason"])
+        promise = ledger.record_change(
+            instance=bid,
+            action=evidence.WITHDRAWN,
+            actor=evidence.actor_of(principal),
+            visibility=evidence.secret_until_opening(
+                tender_id=bid.tender_id, organisation_id=bid.organisation_id
+            ),
+            data={"withdrawn_at": receipts.rfc3339(moment), "reason": bid.withdraw_reason},
+        )
+        BidHistory.objects.create(
+            bid=bid,
+            action=evidence.WITHDRAWN,
+            at=moment,
+            user_id=principal.user_id,
+            note=bid.withdraw_reason,
+            ledger_entry_hash=promise.entry_hash,
+        )
+        publish(
+            events.BidWithdrawn(
+                tender_id=bid.tender_id, lot_id=bid.lot_id, bid_id=bid.pk, organisation_id=bid.organisation_id
+            )
+        )
+    return bid
