@@ -137,6 +137,17 @@ else:
     # that use a server-side-binding cursor (the ledger's proof fetch) may then keep a prepared
     # statement per connection. (Behind a transaction-pooling PgBouncer set this to None.)
     _db.setdefault("OPTIONS", {})["prepare_threshold"] = 5
+    # A connection pool per process (psycopg_pool through Django): under the ASGI server each
+    # request's synchronous code runs in a thread of its own, so persistent per-thread
+    # connections would grow with the number of concurrent requests (a bid surge) past the
+    # server's limit; the pool bounds them and requests wait for a free connection instead.
+    if not TESTING:
+        _db["CONN_MAX_AGE"] = 0
+        _db["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            "max_size": int(os.environ.get("YINGSHANG_DB_POOL_SIZE", "16")),
+            "timeout": float(os.environ.get("YINGSHANG_DB_POOL_TIMEOUT", "120")),
+        }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
