@@ -308,11 +308,13 @@ def test_production_refuses_the_sandbox() -> None:
 @pytest.mark.django_db
 def test_production_ignores_a_sandbox_row_it_does_not_allow() -> None:
     sandbox.set_sandbox(factor=60, domain_now=datetime(2030, 1, 1, tzinfo=UTC), reason="left over")
-    wall = clock.FixedClock(MOMENT)
+    # A minute of wall time after the row was set (its anchor comes from the real clock).
+    anchor_wall, _ = stored_anchors()
+    wall = clock.FixedClock(anchor_wall + timedelta(minutes=1))
     with override_settings(PRODUCTION=True, YINGSHANG_ALLOW_SANDBOX=False):
-        assert database_clock(wall.now).now() == MOMENT
+        assert database_clock(wall.now).now() == anchor_wall + timedelta(minutes=1)
     with override_settings(PRODUCTION=True, YINGSHANG_ALLOW_SANDBOX=True):
-        assert database_clock(wall.now).now() > datetime(2030, 1, 1, tzinfo=UTC)
+        assert database_clock(wall.now).now() == datetime(2030, 1, 1, 1, 0, tzinfo=UTC)
 
 
 @pytest.mark.django_db
