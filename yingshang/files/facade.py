@@ -30,7 +30,6 @@ __all__ = [
     "open_staged",
     "register_purpose",
     "stage_chunk",
-    "staged_sha256",
     "staged_size",
     "store_document",
     "store_staged",
@@ -86,10 +85,6 @@ def stage_chunk(staging_id: str, *, offset: int, data: bytes) -> int:
 
 def staged_size(staging_id: str) -> int:
     return staging.size(staging_id)
-
-
-def staged_sha256(staging_id: str, *, limit: int | None = None) -> str:
-    return staging.sha256(staging_id, limit=limit)
 
 
 def open_staged(staging_id: str) -> IO[bytes]:

@@ -13,16 +13,13 @@ shared by every web process of the site (a shared volume when the web tier is sc
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 from django.conf import settings
 
-READ_BYTES = 1024 * 1024
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,80}$")
 
 
@@ -72,26 +69,6 @@ def append(staging_id: str, *, offset: int, data: bytes) -> int:
 def open_staged(staging_id: str) -> IO[bytes]:
     """The staged bytes for reading (the caller closes the handle)."""
     return path_of(staging_id).open("rb")
-
-
-def chunks(staging_id: str, *, limit: int | None = None) -> Iterator[bytes]:
-    """The staged bytes in pieces of at most 1 MiB, up to ``limit`` bytes."""
-    remaining = limit
-    with open_staged(staging_id) as handle:
-        while remaining is None or remaining > 0:
-            piece = handle.read(READ_BYTES if remaining is None else min(READ_BYTES, remaining))
-            if not piece:
-                return
-            if remaining is not None:
-                remaining -= len(piece)
-            yield piece
-
-
-def sha256(staging_id: str, *, limit: int | None = None) -> str:
-    digest = hashlib.sha256()
-    for piece in chunks(staging_id, limit=limit):
-        digest.update(piece)
-    return digest.hexdigest()
 
 
 def discard(staging_id: str) -> None:

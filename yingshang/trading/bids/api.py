@@ -133,8 +133,7 @@ def _bid_out(bid: Bid) -> BidOut:
 
 
 def _certificate_of(request: HttpRequest) -> str:
-    getter = getattr(identity, "certificate_of", None)
-    return (getter(request) or "") if callable(getter) else ""
+    return identity.certificate_of(request) or ""
 
 
 @router.post(

@@ -24,7 +24,6 @@ __all__ = [
     "bid_of_upload",
     "bid_status",
     "bids_for_opening",
-    "has_bid",
     "has_upload",
     "submit_envelope",
     "submitted_count",
@@ -68,15 +67,6 @@ def bids_for_opening(tender_id: int) -> list[BidSummary]:
         )
     bids = Bid.objects.filter(tender_id=tender_id, status=states.SUBMITTED).order_by("received_at", "id")
     return [_summary(bid) for bid in bids]
-
-
-def has_bid(*, organisation_id: int, tender_id: int, lot_id: int | None = None) -> bool:
-    """Whether the organisation holds a submitted bid on the tender (for the demo loader and the
-    organisation's own pages; never asked on behalf of anyone else)."""
-    bids = Bid.objects.filter(organisation_id=organisation_id, tender_id=tender_id, status=states.SUBMITTED)
-    if lot_id is not None:
-        bids = bids.filter(lot_id=lot_id)
-    return bids.exists()
 
 
 def has_upload(*, organisation_id: int, idempotency_key: str) -> bool:

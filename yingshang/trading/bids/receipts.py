@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import rfc8785
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 
 from yingshang.kernel import keys
@@ -47,22 +46,6 @@ def sign(payload: Mapping[str, Any]) -> dict[str, str]:
         "public_key": keys.public_key_b64(),
         "signature": base64.b64encode(signature).decode(),
     }
-
-
-def verify(payload: Mapping[str, Any], signature: Mapping[str, Any]) -> bool:
-    """Whether ``signature`` is the platform's (current key) over ``payload``."""
-    try:
-        canonical = rfc8785.dumps(dict(payload))
-        raw = base64.b64decode(str(signature.get("signature", "")), validate=True)
-    except (TypeError, ValueError, rfc8785.CanonicalizationError):
-        return False
-    if payload.get("type") != RECEIPT_TYPE:
-        return False
-    try:
-        keys.platform_signing_key().public_key().verify(raw, RECEIPT_CONTEXT + canonical)
-    except InvalidSignature:
-        return False
-    return True
 
 
 def public_key() -> dict[str, str]:

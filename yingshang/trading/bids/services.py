@@ -37,6 +37,7 @@ from django.db import IntegrityError, transaction
 from yingshang import envelope
 from yingshang.files import facade as files
 from yingshang.identity import facade as identity
+from yingshang.identity.facade import CertificateCheck
 from yingshang.kernel import clock
 from yingshang.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooLarge
 from yingshang.kernel.events import publish
@@ -418,14 +419,6 @@ def _refused_error(upload: BidUpload) -> BidRefused:
     )
 
 
-def _header_json(header: Any) -> dict[str, Any]:
-    as_json = getattr(header, "as_json", None) or getattr(header, "to_json", None)
-    if callable(as_json):
-        value = as_json()
-        return dict(value) if isinstance(value, dict) else {"header": value}
-    return {}
-
-
 class _HashingReader:
     """Reads through to ``stream`` and hashes every byte read (one pass serves the envelope's
     checks and the file's SHA-256)."""
@@ -444,7 +437,7 @@ class _HashingReader:
             pass
 
 
-def _check_envelope(upload: BidUpload) -> tuple[Any, Any]:
+def _check_envelope(upload: BidUpload) -> tuple[envelope.Header, CertificateCheck]:
     """The envelope's header and the signing certificate's check, or a refusal (code, Text).
     The staged bytes are read once: the envelope's checks and the file's SHA-256 together."""
     try:
@@ -508,7 +501,9 @@ def _finalise(upload_pk: int) -> UploadState:
     return _accept(upload.pk, header=header, check=check, document_id=document.id)
 
 
-def _accept(upload_pk: int, *, header: Any, check: Any, document_id: int) -> UploadState:
+def _accept(
+    upload_pk: int, *, header: envelope.Header, check: CertificateCheck, document_id: int
+) -> UploadState:
     with transaction.atomic():
         upload = BidUpload.objects.select_for_update().get(pk=upload_pk)
         if upload.status != states.VERIFYING:  # finalised by a concurrent request
@@ -540,9 +535,6 @@ def _accept(upload_pk: int, *, header: Any, check: Any, document_id: int) -> Upl
                 visibility=visibility,
                 data={"replaced_at": receipts.rfc3339(upload.last_chunk_at)},
             )
-        key_commitment = header.key_commitment
-        if isinstance(key_commitment, bytes | bytearray):
-            key_commitment = key_commitment.hex()
         bid = Bid.objects.create(
             tender_id=upload.tender_id,
             lot_id=upload.lot_id,
@@ -555,8 +547,8 @@ def _accept(upload_pk: int, *, header: Any, check: Any, document_id: int) -> Upl
             size=upload.size,
             envelope_sha256=upload.sha256,
             ciphertext_sha256=str(header.ciphertext_sha256),
-            key_commitment=str(key_commitment),
-            header=_header_json(header),
+            key_commitment=header.key_commitment.hex(),
+            header=header.to_json(),
             received_at=upload.last_chunk_at,
             idempotency_key=upload.idempotency_key,
             replaces=previous,
