@@ -292,6 +292,11 @@ YINGSHANG = {
     # (one directory shared by every web process).
     "BID_CHUNK_BYTES": int(os.environ.get("YINGSHANG_BID_CHUNK_BYTES", str(1024 * 1024))),
     "BID_MAX_BYTES": int(os.environ.get("YINGSHANG_BID_MAX_BYTES", str(2 * 1024 * 1024 * 1024))),
+    # The chunk endpoint (yingshang.trading.bids.asgi): threads that write chunks and talk to
+    # the database, and how long a token's holder is remembered (a revoked token stops working
+    # within this many seconds on that endpoint).
+    "BID_CHUNK_THREADS": int(os.environ.get("YINGSHANG_BID_CHUNK_THREADS", "8")),
+    "BID_TOKEN_CACHE_SECONDS": int(os.environ.get("YINGSHANG_BID_TOKEN_CACHE_SECONDS", "10")),
     "STAGING_DIR": os.environ.get(
         "YINGSHANG_STAGING_DIR", str(VAR_DIR / (f"test-staging-{os.getpid()}" if TESTING else "staging"))
     ),

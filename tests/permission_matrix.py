@@ -736,12 +736,11 @@ def _projects_world(world: World) -> None:
     world's supervisor: one accepted with a published tender (``project``, ``tender``), one still
     submitted (``submitted``)."""
     from yingshang.identity.facade import principal_for_user
-    from yingshang.kernel import clock
     from yingshang.trading.projects import services as projects
     from yingshang.trading.projects.contracts import LotInput
+    from yingshang.trading.projects.testing import tender_open_now
 
     agency = principal_for_user(world.user(Role.AGENCY.value))
-    staff = principal_for_user(world.user(Role.CENTRE_STAFF.value))
     kwargs: dict[str, Any] = {
         "name": "金城市矩阵测试工程",
         "resource_kind": "construction",
@@ -749,26 +748,14 @@ def _projects_world(world: World) -> None:
         "supervisor_id": world.organisation(Role.SUPERVISOR.value).pk,
         "lots": [LotInput(name="第1标段", estimated_price_fen=100_000_000, deposit_fen=2_000_000)],
     }
-    project = projects.submit_intake(principal=agency, **kwargs)
-    project = projects.accept_intake(principal=staff, project_id=project.pk)
-    tender = projects.create_tender(principal=agency, project_id=project.pk, method="open")
-    now = clock.now()
-    tender = projects.save_timeline(
-        principal=agency,
-        tender_id=tender.pk,
-        expected_version=tender.version,
-        documents_from=now + timedelta(minutes=5),
-        documents_until=now + timedelta(days=15),
-        questions_until=now + timedelta(days=40),
-        bid_deadline=now + timedelta(days=60),
-    ).tender
-    tender = projects.publish_tender(
-        principal=agency,
-        tender_id=tender.pk,
-        expected_version=tender.version,
-        title="矩阵测试公告",
-        body="本项目现进行公开招标。",
+    tender = tender_open_now(
+        name="金城市矩阵测试工程",
+        tenderer_id=kwargs["tenderer_id"],
+        supervisor_id=kwargs["supervisor_id"],
+        agency_user=world.user(Role.AGENCY.value),
+        staff_user=world.user(Role.CENTRE_STAFF.value),
     )
+    project = tender.project
     world.extra["project"] = project
     world.extra["tender"] = tender
     world.extra["submitted"] = projects.submit_intake(principal=agency, **kwargs)

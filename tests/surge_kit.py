@@ -35,12 +35,10 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from yingshang import envelope
 from yingshang.identity import certificate_services, services as identity
-from yingshang.identity.facade import principal_for_user
 from yingshang.identity.testing import make_organisation, make_user
 from yingshang.kernel import clock
 from yingshang.pki import Vendor
-from yingshang.trading.projects import services as projects
-from yingshang.trading.projects.contracts import LotInput
+from yingshang.trading.projects.testing import tender_open_now
 
 spec = json.loads(sys.argv[1])
 out = Path(spec["out"])
@@ -49,27 +47,7 @@ now = clock.now()
 vendor = Vendor.create("演练CA", now=now - timedelta(days=1))
 for authority in vendor.authorities:
     certificate_services.ensure_authority(certificate=authority.der, vendor=vendor.name, uscc_rule=str(vendor.rule))
-tenderer = make_organisation("enterprise", name="金城市演练建设集团有限公司")
-supervisor = make_organisation("supervisory", name="金城市演练住房和城乡建设局")
-agency_org = make_organisation("agency", name="金城市演练招标代理有限公司")
-agency = principal_for_user(make_user(roles=["agency"], organisation=agency_org))
-staff = principal_for_user(make_user(roles=["centre_staff"]))
-project = projects.submit_intake(
-    principal=agency, name="金城市演练工程", resource_kind="construction", tenderer_id=tenderer.pk,
-    supervisor_id=supervisor.pk,
-    lots=[LotInput(name="第1标段", estimated_price_fen=100_000_000, deposit_fen=2_000_000)],
-)
-project = projects.accept_intake(principal=staff, project_id=project.pk)
-tender = projects.create_tender(principal=agency, project_id=project.pk, method="open")
-tender = projects.save_timeline(
-    principal=agency, tender_id=tender.pk, expected_version=tender.version,
-    documents_from=now + timedelta(minutes=5), documents_until=now + timedelta(days=15),
-    questions_until=now + timedelta(days=40), bid_deadline=now + timedelta(days=60),
-).tender
-tender = projects.publish_tender(
-    principal=agency, tender_id=tender.pk, expected_version=tender.version,
-    title="金城市演练工程施工招标公告", body="本招标项目金城市演练工程已批准建设，现进行公开招标（演练）。",
-)
+tender = tender_open_now(name="金城市演练工程")
 lot_id = tender.lots.first().pk
 bidders = []
 for n, size in enumerate(spec["sizes"]):

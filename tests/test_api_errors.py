@@ -164,3 +164,35 @@ def test_arbitrary_bodies_never_cause_a_server_error(client: Client, bearer, bod
     assert response.status_code < 500, response.content
     if response.status_code >= 400:
         assert response["Content-Type"] == PROBLEM
+
+
+@pytest.mark.sqlite
+@pytest.mark.django_db(transaction=True)
+def test_a_database_that_gives_no_answer_in_time_is_a_503_and_nothing_is_stored(
+    client: Client, bearer
+) -> None:
+    """Another process holds the database (an exclusive SQLite lock, as a surge or a long
+    migration would): the API answers 503 with Retry-After instead of a server error, and a
+    retry after the lock is gone succeeds."""
+    import sqlite3
+
+    from django.db import connection
+
+    from yingshang.identity.models import ApiToken
+
+    connection.ensure_connection()
+    connection.connection.execute("PRAGMA busy_timeout = 50")
+    holder = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+    before = ApiToken.objects.count()
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        busy = post_json(client, TOKENS, valid_token_body(), bearer, language="en")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert busy.status_code == 503, busy.content
+    assert busy["Content-Type"] == PROBLEM and busy["Retry-After"] == "5"
+    assert busy.json()["code"] == "service_busy" and "send it again" in busy.json()["detail"]
+    assert ApiToken.objects.count() == before
+    again = post_json(client, TOKENS, valid_token_body(), bearer)
+    assert again.status_code == 201, again.content

@@ -17,48 +17,17 @@ from cryptography.hazmat.primitives import serialization
 
 from yingshang.bidder.cli import main as bidder
 from yingshang.identity import certificate_services
-from yingshang.identity.facade import principal_for_user
 from yingshang.identity.testing import make_organisation, make_user
 from yingshang.kernel import clock
 from yingshang.kernel.keys import platform_signing_key
 from yingshang.pki import Vendor
 from yingshang.trading.bids.models import Bid
-from yingshang.trading.projects import services as projects
-from yingshang.trading.projects.contracts import LotInput
+from yingshang.trading.projects.testing import tender_open_now
 
 
 def open_tender() -> tuple[int, int]:
     """A tender published now (real time), deadline 60 days ahead."""
-    now = clock.now()
-    agency_org = make_organisation("agency", name="金城市联调招标代理有限公司")
-    agency = principal_for_user(make_user(roles=["agency"], organisation=agency_org))
-    staff = principal_for_user(make_user(roles=["centre_staff"]))
-    project = projects.submit_intake(
-        principal=agency,
-        name="金城市联调工程",
-        resource_kind="construction",
-        tenderer_id=make_organisation("enterprise", name="金城市联调集团有限公司").pk,
-        supervisor_id=make_organisation("supervisory", name="金城市联调住建局").pk,
-        lots=[LotInput(name="第1标段", estimated_price_fen=100_000_000, deposit_fen=2_000_000)],
-    )
-    project = projects.accept_intake(principal=staff, project_id=project.pk)
-    tender = projects.create_tender(principal=agency, project_id=project.pk, method="open")
-    tender = projects.save_timeline(
-        principal=agency,
-        tender_id=tender.pk,
-        expected_version=tender.version,
-        documents_from=now + timedelta(minutes=5),
-        documents_until=now + timedelta(days=15),
-        questions_until=now + timedelta(days=40),
-        bid_deadline=now + timedelta(days=60),
-    ).tender
-    tender = projects.publish_tender(
-        principal=agency,
-        tender_id=tender.pk,
-        expected_version=tender.version,
-        title="金城市联调工程施工招标公告",
-        body="本招标项目金城市联调工程已批准建设，现进行公开招标。",
-    )
+    tender = tender_open_now()
     return tender.pk, tender.lots.get().pk
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "ALL_TYPES",
     "KINDS",
     "DocumentRef",
+    "StagedShort",
     "UploadPurpose",
     "discard_staged",
     "document",
@@ -33,6 +34,7 @@ __all__ = [
     "staged_size",
     "store_document",
     "store_staged",
+    "sync_staged",
 ]
 
 
@@ -77,10 +79,20 @@ def register_purpose(purpose: UploadPurpose) -> UploadPurpose:
 # --- resumable uploads (staged on disk, chunk by chunk; see ``staging``) ----------------------
 
 
-def stage_chunk(staging_id: str, *, offset: int, data: bytes) -> int:
+StagedShort = staging.StagedShort
+
+
+def stage_chunk(staging_id: str, *, offset: int, data: bytes, sync: bool = False) -> int:
     """Write a chunk at ``offset`` (the bytes acknowledged so far), dropping anything beyond it;
-    on disk before returning. Returns the new staged size."""
-    return staging.append(staging_id, offset=offset, data=data)
+    in the OS cache when it returns (survives a crash of the process), on disk too with ``sync``.
+    Returns the new staged size. Raises ``StagedShort(size)`` when the file holds fewer than
+    ``offset`` bytes (lost in a power failure): rewind the acknowledged offset to ``size``."""
+    return staging.append(staging_id, offset=offset, data=data, sync=sync)
+
+
+def sync_staged(staging_id: str) -> None:
+    """Flush a staged upload to disk (before promising anything on the whole file)."""
+    staging.sync(staging_id)
 
 
 def staged_size(staging_id: str) -> int:

@@ -3,9 +3,15 @@
 A staged upload is a file ``<STAGING_DIR>/<staging id>.part`` (owner-only permissions). The
 caller (a context with its own upload record, such as bids) keeps how many bytes it has
 acknowledged; :func:`append` writes a chunk at exactly that offset after cutting away anything
-beyond it (bytes written by a request that crashed before its acknowledgement was committed),
-and flushes to disk before returning, so every acknowledged byte survives a crash of the
-server. Memory holds one chunk at a time.
+beyond it (bytes written by a request that crashed before its acknowledgement was committed).
+Memory holds one chunk at a time.
+
+Durability: an appended chunk is in the operating system's cache when :func:`append` returns,
+so it survives a crash (even SIGKILL) of the server process; :func:`sync` flushes the file to
+disk, and the caller syncs before it promises anything on the whole file (a bid's receipt).
+After a power failure the file may hold fewer bytes than were acknowledged:
+:func:`append` then raises :class:`StagedShort` with the size that survived, and the caller
+rewinds its acknowledged offset to it (the client still holds the file and resends).
 
 ``STAGING_DIR`` (``YINGSHANG["STAGING_DIR"]``, default ``var/staging``) must be one directory
 shared by every web process of the site (a shared volume when the web tier is scaled out).
@@ -44,26 +50,48 @@ def size(staging_id: str) -> int:
         return 0
 
 
-def append(staging_id: str, *, offset: int, data: bytes) -> int:
-    """Write ``data`` at ``offset`` (the caller's acknowledged size), dropping anything after it;
-    flushed to disk before returning. Returns the new size."""
+class StagedShort(Exception):
+    """The staged file holds fewer bytes than the caller acknowledged (lost in a power failure
+    before they reached the disk); ``size`` is what it holds."""
+
+    def __init__(self, staging_id: str, size: int) -> None:
+        super().__init__(f"staged upload {staging_id} holds only {size} bytes")
+        self.size = size
+
+
+def append(staging_id: str, *, offset: int, data: bytes, sync: bool = False) -> int:
+    """Write ``data`` at ``offset`` (the caller's acknowledged size), dropping anything after it.
+    With ``sync`` the file is flushed to disk before returning. Returns the new size; raises
+    :class:`StagedShort` if the file holds fewer than ``offset`` bytes."""
     if offset < 0:
         raise ValueError("negative offset")
     path = path_of(staging_id)
     flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags, 0o600)
     try:
-        if os.fstat(fd).st_size < offset:
-            raise ValueError(f"staged upload {staging_id} holds fewer than {offset} bytes")
-        os.ftruncate(fd, offset)
+        held = os.fstat(fd).st_size
+        if held < offset:
+            raise StagedShort(staging_id, held)
+        if held > offset:
+            os.ftruncate(fd, offset)
         written = 0
         view = memoryview(data)
         while written < len(data):
             written += os.pwrite(fd, view[written:], offset + written)
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
     finally:
         os.close(fd)
     return offset + len(data)
+
+
+def sync(staging_id: str) -> None:
+    """Flush the staged file to disk."""
+    fd = os.open(path_of(staging_id), os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def open_staged(staging_id: str) -> IO[bytes]:

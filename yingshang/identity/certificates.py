@@ -22,7 +22,9 @@ usage at a moment, and which registered organisation it belongs to:
    compared after removing spaces and folding full-width brackets.
 
 Time is the wall clock (security time) unless ``at`` is given (e.g. a bid's arrival time).
-SM2 certificates are not validated yet (``bad_chain``).
+SM2 certificates go through our own path check (pyhanko-certvalidator does not know SM2): signatures,
+CA basic constraints, validity and stored CRLs; path-length, name and policy constraints are not
+checked for them yet.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ Other contexts store foreign keys to ``identity.User`` (``settings.AUTH_USER_MOD
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -15,7 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from yingshang.identity import certificate_services, certificates, selectors, session
+from yingshang.identity import certificate_services, certificates, selectors, services, session
 from yingshang.identity.auth import API_AUTH, ApiTokenAuth, SessionAuth
 from yingshang.identity.certificates import CODES as CERTIFICATE_REFUSAL_CODES
 from yingshang.identity.certificates import CertificateCheck, CertificateRejected
@@ -59,6 +60,7 @@ __all__ = [
     "QuerysetPolicy",
     "Role",
     "SessionAuth",
+    "TokenHolder",
     "User",
     "UserPolicy",
     "certificate_of",
@@ -71,6 +73,7 @@ __all__ = [
     "get_organisation_by_uscc",
     "get_user",
     "has_role",
+    "holder_of_token",
     "principal_for",
     "principal_for_user",
     "remember_certificate",
@@ -94,6 +97,28 @@ def principal_for(request: HttpRequest) -> Principal:
     user = getattr(request, "user", None)
     return selectors.principal_for_user(
         user if isinstance(user, User) else None, organisation_id=session.active_organisation_id(request)
+    )
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    """Who an API token acts as, for endpoints outside Django's request path (the bid chunk
+    endpoint): the principal, when the token expires, and the certificate it is bound to."""
+
+    principal: Principal
+    expires_at: datetime
+    certificate: str
+
+
+def holder_of_token(raw: str) -> TokenHolder:
+    """The holder of the API token ``raw`` (the value after ``Bearer``); ``NotAuthenticated`` for a
+    malformed, unknown, expired or revoked token, as the API's own authentication."""
+    token = services.authenticate_api_token(raw=raw)
+    principal = selectors.principal_for_user(
+        token.user, organisation_id=token.organisation_id, scopes=token.scopes, fallback=False
+    )
+    return TokenHolder(
+        principal=principal, expires_at=token.expires_at, certificate=token.certificate_fingerprint or ""
     )
 
 

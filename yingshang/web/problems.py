@@ -13,6 +13,7 @@ import typing
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -74,6 +75,17 @@ def problem(
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+def busy_problem() -> HttpResponse:
+    """503 with ``Retry-After``: the database could not be reached or gave no connection in time
+    (a pool exhausted under a surge). Nothing was done; the same request may be sent again."""
+    return problem(
+        503,
+        "service_busy",
+        _("The service is busy and did nothing with this request; please send it again shortly."),
+        headers={"Retry-After": "5"},
+    )
 
 
 def _title(status: int) -> str:
@@ -234,6 +246,11 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return problem(404, "not_found", _("The requested item does not exist or is not visible to you."))
+
+    @api.exception_handler(OperationalError)
+    def database_busy(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+        logger.warning("Database unavailable in %s %s: %s", request.method, request.path, exc)
+        return busy_problem()
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:

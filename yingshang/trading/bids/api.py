@@ -101,7 +101,7 @@ def _receipt(bid: Bid | None) -> ReceiptOut | None:
     return ReceiptOut(receipt=bid.receipt, signature=bid.receipt_signature)
 
 
-def _upload_out(state: services.UploadState) -> UploadOut:
+def upload_out(state: services.UploadState) -> UploadOut:
     upload: BidUpload = state.upload
     refusal = Text(zh=upload.refusal_zh, en=upload.refusal_en) if upload.refusal_code else None
     return UploadOut(
@@ -152,12 +152,12 @@ def start_upload(request: HttpRequest, payload: UploadIn) -> Any:
         token_certificate=_certificate_of(request),
     )
     created = state.upload.received == 0 and state.upload.status == "receiving"
-    return Status(201 if created else 200, _upload_out(state))
+    return Status(201 if created else 200, upload_out(state))
 
 
 @router.get("/uploads/{upload_id}", response=UploadOut, summary="Where an upload stands (resume point)")
 def get_upload(request: HttpRequest, upload_id: UUID) -> Any:
-    return _upload_out(services.upload_state(principal=principal_for(request), upload_id=upload_id))
+    return upload_out(services.upload_state(principal=principal_for(request), upload_id=upload_id))
 
 
 @router.put(
@@ -179,7 +179,7 @@ def put_chunk(request: HttpRequest, upload_id: UUID, offset: int) -> Any:
     state = services.receive_chunk(
         principal=principal_for(request), upload_id=upload_id, offset=offset, data=request.body
     )
-    return Status(201 if state.bid is not None else 200, _upload_out(state))
+    return Status(201 if state.bid is not None else 200, upload_out(state))
 
 
 @router.get("/receipts", response=list[ReceiptOut], summary="The organisation's bid receipts")

@@ -5,9 +5,11 @@ An upload goes ``receiving -> verifying -> complete`` (or ``refused``):
 
 1. ``start_upload`` declares the tender, lot, size and SHA-256 of the envelope file under an
    idempotency key (the same key again returns the same upload, or its receipt);
-2. ``receive_chunk`` appends one chunk at the acknowledged offset (staged on disk through the
-   files context, flushed before it is acknowledged); every chunk is refused once the bid
-   deadline has passed by the server's clock;
+2. ``receive_chunk`` appends one chunk at the acknowledged offset (staged through the files
+   context: in the OS cache when acknowledged, so a crash of the server loses nothing; flushed
+   to disk with the last chunk, before any receipt; after a power failure the acknowledged
+   offset rewinds to what reached the disk and the client resends from there); every chunk is
+   refused once the bid deadline has passed by the server's clock;
 3. the chunk that completes the file is the bid's arrival: its time is stamped and committed
    (``verifying``) before anything slow happens, so a crash afterwards cannot change it;
 4. ``_finalise`` then checks the bytes against the declared hash, the envelope's structure and
@@ -264,9 +266,14 @@ def _same_upload(upload: BidUpload, *, tender_id: int, lot_id: int, size: int, s
 
 
 def _resume(upload: BidUpload) -> UploadState:
-    """The upload's state; one that crashed while verifying is verified now (its stamp stands)."""
+    """The upload's state; one that crashed while verifying is verified now (its stamp stands);
+    one whose acknowledged bytes did not all reach the disk resumes from those that did."""
     if upload.status == states.VERIFYING:
         return _finalise(upload.pk)
+    if upload.status == states.RECEIVING and upload.received:
+        held = files.staged_size(upload.staging_id)
+        if held < upload.received:
+            _rewind(upload, held)
     return UploadState(upload, upload.bid)
 
 
@@ -290,28 +297,48 @@ def upload_state(*, principal: Principal, upload_id: UUID | str) -> UploadState:
 # --- chunks ---------------------------------------------------------------------------------------
 
 
-def receive_chunk(*, principal: Principal, upload_id: UUID | str, offset: int, data: bytes) -> UploadState:
+def receive_chunk(
+    *,
+    principal: Principal,
+    upload_id: UUID | str,
+    offset: int,
+    data: bytes,
+    arrived: datetime | None = None,
+) -> UploadState:
     """Append one chunk at ``offset``. The chunk that completes the file is the bid's arrival.
+
+    ``arrived``: when the chunk's last byte reached the server (the chunk endpoint reads the
+    domain clock as the body completes, before waiting for a database connection); default now.
 
     Hot path (hundreds of chunks a second at a deadline): one locked read of the upload, one read
     of the deadline, the write, one update."""
-    arrived = clock.now()
+    arrived = arrived or clock.now()
     _require_bidder(principal)
     try:
         public_id = UUID(str(upload_id))
     except ValueError:
         raise NotFound() from None
     late_at: datetime | None = None
-    with transaction.atomic():
-        locked = BidUpload.objects.select_for_update().filter(public_id=public_id).first()
-        if locked is None or locked.organisation_id != principal.organisation_id:
-            raise NotFound()
-        if locked.status == states.RECEIVING:
-            deadline = projects.bid_deadline_of(locked.tender_id)
-            if deadline is not None and arrived >= deadline:
-                late_at = deadline
-            else:
-                _append(locked, offset=offset, data=data, arrived=arrived)
+    try:
+        with transaction.atomic():
+            locked = BidUpload.objects.select_for_update().filter(public_id=public_id).first()
+            if locked is None or locked.organisation_id != principal.organisation_id:
+                raise NotFound()
+            if locked.status == states.RECEIVING:
+                deadline = projects.bid_deadline_of(locked.tender_id)
+                if deadline is not None and arrived >= deadline:
+                    late_at = deadline
+                else:
+                    _append(locked, offset=offset, data=data, arrived=arrived)
+    except files.StagedShort as short:
+        assert locked is not None  # raised while writing to it
+        with transaction.atomic():
+            _rewind(locked, short.size)
+        raise Conflict(
+            _text(messages.WRONG_OFFSET, expected=short.size, offset=offset),
+            code="wrong_offset",
+            details=[{"received": short.size}],
+        ) from None
     if late_at is not None:
         error = _late(late_at, arrived)
         _refuse(locked.pk, "late", error.message, arrived=arrived)
@@ -328,6 +355,10 @@ def receive_chunk(*, principal: Principal, upload_id: UUID | str, offset: int, d
     return UploadState(locked)
 
 
+def chunk_too_large(*, limit: int, size: int) -> TooLarge:
+    return TooLarge(_text(messages.CHUNK_TOO_LARGE, limit=limit, size=size), code="chunk_too_large")
+
+
 def _append(locked: BidUpload, *, offset: int, data: bytes, arrived: datetime) -> None:
     """Inside the upload's lock: check the chunk, write it at the acknowledged offset, count it;
     the chunk that completes the file moves the upload to ``verifying`` with its arrival time."""
@@ -336,9 +367,7 @@ def _append(locked: BidUpload, *, offset: int, data: bytes, arrived: datetime) -
     if not data:
         raise InvalidInput(messages.EMPTY_CHUNK, code="empty_chunk")
     if len(data) > locked.chunk_size:
-        raise TooLarge(
-            _text(messages.CHUNK_TOO_LARGE, limit=locked.chunk_size, size=len(data)), code="chunk_too_large"
-        )
+        raise chunk_too_large(limit=locked.chunk_size, size=len(data))
     if offset != locked.received:
         raise Conflict(
             _text(messages.WRONG_OFFSET, expected=locked.received, offset=offset),
@@ -347,15 +376,29 @@ def _append(locked: BidUpload, *, offset: int, data: bytes, arrived: datetime) -
         )
     if offset + len(data) > locked.size:
         raise InvalidInput(_text(messages.CHUNK_BEYOND_END, size=locked.size), code="chunk_beyond_end")
-    locked.received = files.stage_chunk(locked.staging_id, offset=offset, data=data)
+    last = offset + len(data) == locked.size
+    locked.received = files.stage_chunk(locked.staging_id, offset=offset, data=data, sync=last)
     locked.updated_at = arrived
     update = ["received", "updated_at"]
-    if locked.received == locked.size:
-        # The last chunk: the bid's arrival, committed before the slow checks.
+    if last:
+        # The last chunk: the bid's arrival, committed before the slow checks; the whole file
+        # is on disk (synced above) before the status says so.
         locked.status = states.VERIFYING
         locked.last_chunk_at = arrived
         update += ["status", "last_chunk_at"]
     locked.save(update_fields=update)
+
+
+def _rewind(locked: BidUpload, size: int) -> None:
+    """Acknowledged bytes that never reached the disk (a power failure): resume from ``size``."""
+    logger.warning(
+        "Upload %s: staged file holds %d of %d acknowledged bytes; rewound",
+        locked.public_id,
+        size,
+        locked.received,
+    )
+    BidUpload.objects.filter(pk=locked.pk, received=locked.received).update(received=size)
+    locked.received = size
 
 
 # --- finalising -----------------------------------------------------------------------------------
