@@ -41,3 +41,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
     shutil.rmtree(settings.VAR_DIR / f"test-media-{os.getpid()}", ignore_errors=True)
     shutil.rmtree(settings.VAR_DIR / f"test-staging-{os.getpid()}", ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_language_carried_over():
+    """A request in English leaves English active in the thread (Django's LocaleMiddleware does
+    not reset it); each test starts from the default language instead of the previous test's."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()

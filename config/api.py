@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from yingshang.draws.api import router as draws_router
 from yingshang.files.api import router as files_router
 from yingshang.identity.api import router as identity_router
 from yingshang.kernel.api import router as kernel_router
@@ -16,6 +17,8 @@ from yingshang.notifications.api import router as notifications_router
 from yingshang.ops.api import router as ops_router
 from yingshang.trading.bids.api import router as bids_router
 from yingshang.trading.documents.api import router as documents_router
+from yingshang.trading.opening.api import keys_router as opening_keys_router
+from yingshang.trading.opening.api import router as opening_router
 from yingshang.trading.projects.api import router as projects_router
 from yingshang.web.problems import StrictJSONParser, install_problem_handlers
 
@@ -43,3 +46,6 @@ api.add_router("/ledger", ledger_router)
 api.add_router("/trading", projects_router)
 api.add_router("/trading/documents", documents_router)
 api.add_router("/trading/bids", bids_router)
+api.add_router("/trading/bids", opening_keys_router)
+api.add_router("/trading/opening", opening_router)
+api.add_router("/draws", draws_router)

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "yingshang.trading.projects",
     "yingshang.trading.documents",
     "yingshang.trading.bids",
+    "yingshang.trading.opening",
+    "yingshang.draws",
     "yingshang.web",
     "yingshang.demo",
 ]
@@ -311,6 +313,12 @@ YINGSHANG["LEDGER_ORIGIN"] = os.environ.get("YINGSHANG_LEDGER_ORIGIN") or (
 # Optional SM2 second signature on ledger checkpoints: the path of an SM2 private key file (64 hex
 # digits, mode 0600, made by `yingshang ledger sm2-key --create PATH`); empty (the default): off.
 YINGSHANG["LEDGER_SM2_KEY"] = os.environ.get("YINGSHANG_LEDGER_SM2_KEY", "")
+# Live streams (server-sent events, docs/streams.md): how a commit wakes the streams of other
+# processes: "memory" (within one process; the default), "postgresql" (LISTEN/NOTIFY) or a
+# redis://... URL; and the seconds between a stream's re-checks of its events table, which carry
+# events across processes when nothing else does (the embedded default).
+YINGSHANG["BROADCAST"] = os.environ.get("YINGSHANG_BROADCAST", "memory")
+YINGSHANG["BROADCAST_RECHECK"] = float(os.environ.get("YINGSHANG_BROADCAST_RECHECK", "1"))
 # Seconds between passes of `yingshang ledger sequence --loop` (what `make run` starts).
 LEDGER_SEQUENCER_INTERVAL_SECONDS = float(os.environ.get("YINGSHANG_LEDGER_SEQUENCER_INTERVAL", "1"))
 # The domain clock's sandbox (accelerated time for rehearsals) is refused in production unless allowed.
@@ -320,7 +328,9 @@ CHRONOGRAPH_INTERVAL_SECONDS = float(os.environ.get("YINGSHANG_CHRONOGRAPH_INTER
 CHRONOGRAPH_JOBS: list[str] = [
     "yingshang.notifications.tasks.release_due",
     "yingshang.trading.projects.tasks.apply_due",
+    "yingshang.trading.opening.tasks.open_due",
     "yingshang.identity.tasks.remind_expiring_certificates",
+    "yingshang.draws.tasks.perform_due",
 ]
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG

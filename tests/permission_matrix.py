@@ -205,6 +205,13 @@ API_ROOT = "/api/v1/"
 SIGN_IN_URL = "/account/sign-in/"
 
 
+def _document_signer() -> None:
+    """The platform's document-signing identity, as `yingshang setup` makes it (idempotent)."""
+    from yingshang.kernel.keys import ensure_document_signer
+
+    ensure_document_signer()
+
+
 def _token_body(world: World, principal: str) -> dict[str, Any]:
     return {
         "name": "matrix",
@@ -522,6 +529,9 @@ LEDGER: tuple[Expect, ...] = (
         setup=_ledger_world,
     ),
     expect("GET", "/ledger/", everyone()),
+    # A live stream (server-sent events): open to everyone; its content is tested under uvicorn
+    # in tests/test_streams_live.py.
+    expect("GET", "/ledger/checkpoints/stream", everyone()),
     expect("GET", "/ledger/evidence/", LEDGER_OVERSEERS),
     expect(
         "GET",
@@ -1172,6 +1182,319 @@ BIDS: tuple[Expect, ...] = (
 )
 
 
+def _opening_world(world: World) -> None:
+    """The bids world's tender opened (its session in sign-in, the world's bidder holding the one
+    row; built directly, the deadline being weeks away) and one objection of the bidder."""
+    from yingshang.kernel import clock
+    from yingshang.trading.bids.models import Bid
+    from yingshang.trading.opening.models import Objection, OpeningBid, OpeningSession
+
+    _bids_world(world)
+    tender = world.extra["tender"]
+    now = clock.now()
+    session = OpeningSession.objects.create(
+        tender_id=tender.pk,
+        lot_id=world.extra["bid_lot_id"],
+        ocid=tender.ocid,
+        status="signing_in",
+        scheduled_at=now,
+        opened_at=now,
+        sign_in_until=now + timedelta(minutes=30),
+        sign_in_minutes=30,
+        decryption_minutes=30,
+        bids_received=1,
+    )
+    organisation = world.organisation(Role.BIDDER.value)
+    stored = Bid.objects.get(pk=world.extra["bid_id"])
+    row = OpeningBid.objects.create(
+        session=session,
+        bid_id=stored.pk,
+        organisation=organisation,
+        bidder_uscc=stored.bidder_uscc,
+        bidder_name=organisation.name,
+        received_at=stored.received_at,
+        document_id=stored.document_id,
+        envelope_sha256=stored.envelope_sha256,
+        ciphertext_sha256=stored.ciphertext_sha256,
+        key_commitment=stored.key_commitment,
+        certificate_fingerprint=stored.certificate_fingerprint,
+        header=stored.header,
+    )
+    objection = Objection.objects.create(
+        session=session,
+        row=row,
+        organisation=organisation,
+        raised_by=world.user(Role.BIDDER.value),
+        text="矩阵异议",
+        raised_at=now,
+    )
+    world.extra["session_id"] = session.pk
+    world.extra["objection_id"] = objection.pk
+
+
+def _opening_path(template: str) -> PathBuilder:
+    return lambda w, p: template.format(
+        session=w.extra["session_id"],
+        tender=w.extra["tender"].pk,
+        lot=w.extra["bid_lot_id"],
+        bid=w.extra["bid_id"],
+        objection=w.extra["objection_id"],
+    )
+
+
+_O = "/api/v1/trading/opening"
+_FOUND = Allow((302,))  # a hall form done: back to the hall
+
+
+def _host(outcome: Outcome) -> dict[str, Outcome]:
+    """A host's command on the world's opening: the tender's managers (tenderer, agency, centre
+    staff) get ``outcome``; everyone else is refused."""
+    return outcomes(guest=DENY, default=DENY, tenderer=outcome, agency=outcome, centre_staff=outcome)
+
+
+def _host_post(route: str, template: str, outcome: Outcome, data: DataBuilder | None = None) -> Expect:
+    return expect(
+        "POST", route, _host(outcome), path=_opening_path(template), data=data, setup=_opening_world
+    )
+
+
+OPENING: tuple[Expect, ...] = (
+    expect(
+        "GET",
+        f"{_O}/sessions/{{session_id}}",
+        everyone(),
+        path=_opening_path(f"{_O}/sessions/{{session}}"),
+        setup=_opening_world,
+    ),
+    expect(
+        "GET",
+        f"{_O}/sessions/{{session_id}}/events",
+        everyone(),
+        path=_opening_path(f"{_O}/sessions/{{session}}/events"),
+        setup=_opening_world,
+    ),
+    expect(
+        "GET",
+        f"{_O}/tenders/{{tender_id}}/sessions",
+        everyone(),
+        path=_opening_path(f"{_O}/tenders/{{tender}}/sessions"),
+        setup=_opening_world,
+    ),
+    # The record's PDF exists once the opening has finished (the world's is signing in: 404).
+    expect(
+        "GET",
+        f"{_O}/sessions/{{session_id}}/record.pdf",
+        everyone(HIDDEN),
+        path=_opening_path(f"{_O}/sessions/{{session}}/record.pdf"),
+        setup=_opening_world,
+    ),
+    expect(
+        "GET",
+        "/trading/opening/<int:session_id>/stream",
+        everyone(),
+        path=_opening_path("/trading/opening/{session}/stream"),
+        setup=_opening_world,
+    ),
+    # The hall's pages (open to everyone) and its forms: the API's table, a success redirecting
+    # back to the hall (302) and a refusal rendering the hall with the message (400/409).
+    expect("GET", "/trading/opening/", everyone()),
+    expect(
+        "GET",
+        "/trading/opening/<int:session_id>/",
+        everyone(),
+        path=_opening_path("/trading/opening/{session}/"),
+        setup=_opening_world,
+    ),
+    expect(
+        "GET",
+        "/trading/opening/<int:session_id>/live/",
+        everyone(),
+        path=_opening_path("/trading/opening/{session}/live/"),
+        setup=_opening_world,
+    ),
+    *(
+        expect(
+            "POST",
+            f"/trading/opening/<int:session_id>/{command}/",
+            table,
+            path=_opening_path(f"/trading/opening/{{session}}/{command}/"),
+            data=data,
+            setup=_opening_world,
+        )
+        for command, table, data in (
+            (
+                "sign-in",
+                outcomes(
+                    guest=DENY,
+                    default=DENY,
+                    tenderer=_FOUND,
+                    agency=_FOUND,
+                    centre_staff=_FOUND,
+                    supervisor=_FOUND,
+                    bidder=_FOUND,
+                ),
+                None,
+            ),
+            ("configure", _host(_FOUND), lambda w, p: {"decryption_minutes": "20"}),
+            ("control-price", _host(_FOUND), lambda w, p: {"amount": "1,000,000.00"}),
+            ("decryption", _host(_FOUND), None),
+            # Not decrypting yet: refused by the state, the hall shown with the message.
+            ("close-window", _host(Allow((409,))), None),
+            ("confirming", _host(Allow((409,))), None),
+            ("finish", _host(Allow((409,))), None),
+            ("pause", _host(_FOUND), lambda w, p: {"reason": "矩阵"}),
+            ("resume", _host(Allow((409,))), lambda w, p: {"reason": "矩阵"}),
+            # The bidder's own acts: the record is not put to the bidders yet (409); no key
+            # file chosen (400).
+            ("confirm", outcomes(guest=DENY, default=DENY, bidder=Allow((409,))), None),
+            (
+                "objections",
+                outcomes(guest=DENY, default=DENY, bidder=_FOUND),
+                lambda w, p: {"text": "矩阵异议"},
+            ),
+            ("key", outcomes(guest=DENY, default=DENY, bidder=Allow((400,))), None),
+        )
+    ),
+    expect(
+        "POST",
+        "/trading/opening/<int:session_id>/objections/<int:objection_id>/answer/",
+        _host(_FOUND),
+        path=_opening_path("/trading/opening/{session}/objections/{objection}/answer/"),
+        data=lambda w, p: {"text": "矩阵答复"},
+        setup=_opening_world,
+    ),
+    _host_post(
+        f"{_O}/tenders/{{tender_id}}/lots/{{lot_id}}/configure",
+        f"{_O}/tenders/{{tender}}/lots/{{lot}}/configure",
+        OK,
+        lambda w, p: {"decryption_minutes": 20},
+    ),
+    # Participants sign in: the host (the tender's managers), its supervisor, its bidder.
+    expect(
+        "POST",
+        f"{_O}/sessions/{{session_id}}/sign-in",
+        outcomes(guest=DENY, default=DENY, tenderer=OK, agency=OK, centre_staff=OK, supervisor=OK, bidder=OK),
+        path=_opening_path(f"{_O}/sessions/{{session}}/sign-in"),
+        setup=_opening_world,
+    ),
+    _host_post(
+        f"{_O}/sessions/{{session_id}}/control-price",
+        f"{_O}/sessions/{{session}}/control-price",
+        OK,
+        lambda w, p: {"amount_fen": 100_000_000},
+    ),
+    _host_post(f"{_O}/sessions/{{session_id}}/decryption", f"{_O}/sessions/{{session}}/decryption", OK),
+    _host_post(
+        f"{_O}/sessions/{{session_id}}/coefficient-draw",
+        f"{_O}/sessions/{{session}}/coefficient-draw",
+        OK,
+        lambda w, p: {"values": ["0.95", "0.96", "0.97"]},
+    ),
+    # No draw committed in the world: whoever may ask is told so (409); guests may ask for the result.
+    expect(
+        "POST",
+        f"{_O}/sessions/{{session_id}}/coefficient-draw/contribution",
+        outcomes(guest=DENY, default=Allow((409,))),
+        path=_opening_path(f"{_O}/sessions/{{session}}/coefficient-draw/contribution"),
+        data=lambda w, p: {"value": "矩阵"},
+        setup=_opening_world,
+    ),
+    expect(
+        "POST",
+        f"{_O}/sessions/{{session_id}}/coefficient-draw/result",
+        outcomes(guest=Allow((409,)), default=Allow((409,))),
+        path=_opening_path(f"{_O}/sessions/{{session}}/coefficient-draw/result"),
+        setup=_opening_world,
+    ),
+    # Not decrypting yet: the host's close and confirming calls are refused by the state.
+    _host_post(
+        f"{_O}/sessions/{{session_id}}/close-window", f"{_O}/sessions/{{session}}/close-window", Allow((409,))
+    ),
+    _host_post(
+        f"{_O}/sessions/{{session_id}}/confirming", f"{_O}/sessions/{{session}}/confirming", Allow((409,))
+    ),
+    _host_post(f"{_O}/sessions/{{session_id}}/finish", f"{_O}/sessions/{{session}}/finish", Allow((409,))),
+    _host_post(
+        f"{_O}/sessions/{{session_id}}/pause",
+        f"{_O}/sessions/{{session}}/pause",
+        OK,
+        lambda w, p: {"reason": "矩阵"},
+    ),
+    _host_post(
+        f"{_O}/sessions/{{session_id}}/resume",
+        f"{_O}/sessions/{{session}}/resume",
+        Allow((409,)),
+        lambda w, p: {"reason": "矩阵"},
+    ),
+    _host_post(
+        f"{_O}/objections/{{objection_id}}/answer",
+        f"{_O}/objections/{{objection}}/answer",
+        OK,
+        lambda w, p: {"text": "矩阵答复"},
+    ),
+    # The bidder's own acts (the confirmation waits for the record: 409).
+    expect(
+        "POST",
+        f"{_O}/sessions/{{session_id}}/confirm",
+        outcomes(guest=DENY, default=DENY, bidder=Allow((409,))),
+        path=_opening_path(f"{_O}/sessions/{{session}}/confirm"),
+        setup=_opening_world,
+    ),
+    expect(
+        "POST",
+        f"{_O}/sessions/{{session_id}}/objections",
+        BIDDER_ONLY,
+        path=_opening_path(f"{_O}/sessions/{{session}}/objections"),
+        data=lambda w, p: {"text": "矩阵异议"},
+        setup=_opening_world,
+    ),
+    # The key release (the path the bidder tool uses): decryption has not started yet.
+    expect(
+        "POST",
+        f"{_B}/{{bid_id}}/content-key",
+        outcomes(guest=DENY, default=DENY, bidder=Allow((409,))),
+        path=_opening_path(f"{_B}/{{bid}}/content-key"),
+        data=lambda w, p: {"content_key": "A" * 43 + "="},
+        setup=_opening_world,
+    ),
+    # Custodians (centre staff, the competent supervisor): this bid has no backup (409).
+    expect(
+        "POST",
+        f"{_O}/bids/{{bid_id}}/custodian-share",
+        outcomes(guest=DENY, default=DENY, centre_staff=Allow((409,)), supervisor=Allow((409,))),
+        path=_opening_path(f"{_O}/bids/{{bid}}/custodian-share"),
+        data=lambda w, p: {"index": 1, "share": "A" * 43 + "="},
+        setup=_opening_world,
+    ),
+)
+
+
+def _draw_world(world: World) -> None:
+    from yingshang.draws import facade as draws
+    from yingshang.ledger.contracts import Actor, Subject, Visibility
+
+    world.extra["draw"] = draws.prepare_draw(
+        actor=Actor.system("matrix"),
+        purpose="coefficient_draw",
+        subject=Subject("trading", "tender", "1"),
+        eligible=["0.95", "0.96", "0.97"],
+        k=1,
+        parameters={},
+        visibility=Visibility.public(),
+    ).public_id
+
+
+DRAWS: tuple[Expect, ...] = (
+    expect(
+        "GET",
+        "/api/v1/draws/{public_id}",
+        everyone(),
+        path=lambda w, p: f"/api/v1/draws/{w.extra['draw']}",
+        setup=_draw_world,
+    ),
+)
+
+
 EXPECTATIONS: tuple[Expect, ...] = (
     # --- web -------------------------------------------------------------------------------------
     expect("GET", "/", everyone()),
@@ -1296,6 +1619,8 @@ EXPECTATIONS: tuple[Expect, ...] = (
     expect("GET", "/api/v1/docs", everyone()),
     # --- ops and kernel -------------------------------------------------------------------------------
     expect("GET", "/healthz", everyone()),
+    expect("GET", "/keys/document-signing-ca.pem", everyone(), setup=lambda w: _document_signer()),
+    expect("GET", "/keys/document-signing.pem", everyone(), setup=lambda w: _document_signer()),
     expect("GET", "/api/v1/system/health", everyone()),
     expect(
         "GET",
@@ -1306,9 +1631,11 @@ EXPECTATIONS: tuple[Expect, ...] = (
     expect("GET", "/api/v1/", everyone(NotApplicable("ninja's root URL: no page (404)"))),
     *FILES_AND_NOTIFICATIONS,
     *LEDGER,
+    *DRAWS,
     *PROJECTS,
     *TENDER_DOCUMENTS,
     *BIDS,
+    *OPENING,
 )
 
 #: Routes the matrix does not try, each with the reason.

@@ -51,3 +51,38 @@ def test_demo_bidder_can_sign_in_with_the_printed_password(client: Client) -> No
     response = client.post("/account/sign-in/", {"username": "bidder01", "password": DEMO_PASSWORD})
     assert response.status_code == 302
     assert client.get("/dashboard/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_finished_opening_and_one_about_to_open(client: Client) -> None:
+    """The closed tender's opening is finished with every row decrypted, confirmed and public,
+    an objection answered and a signed record; another tender's deadline is minutes away, with
+    enough bids to open live."""
+    from datetime import timedelta
+
+    from yingshang.demo.bids import CLOSED, CLOSING_SOON, tender_named
+    from yingshang.kernel import clock
+    from yingshang.kernel.keys import verify_platform_pdf
+    from yingshang.trading.bids import facade as bids
+    from yingshang.trading.opening import facade as opening
+    from yingshang.trading.projects import facade as projects
+
+    call_command("demo", verbosity=0)
+    closed = tender_named(CLOSED)
+    assert closed is not None
+    lot = projects.tender_summary(closed).lot_ids[0]
+    result = opening.opening_result(closed, lot)
+    assert len(result.bids) == 3
+    assert all(b.decryption == "decrypted" and b.price_fen for b in result.bids)
+    session = client.get(f"/api/v1/trading/opening/tenders/{closed}/sessions").json()[0]
+    assert session["status"] == "finished"
+    assert [o["answer"] for o in session["objections"]] != [] and all(
+        o["answer"] for o in session["objections"]
+    )
+    record = client.get(f"/api/v1/trading/opening/sessions/{session['session_id']}/record.pdf")
+    assert record.status_code == 200 and verify_platform_pdf(record.content).ok
+    soon = tender_named(CLOSING_SOON)
+    assert soon is not None
+    deadline = projects.tender_summary(soon).bid_deadline
+    assert deadline is not None and timedelta(0) < deadline - clock.now() <= timedelta(minutes=10)
+    assert bids.submitted_count(soon) >= 3

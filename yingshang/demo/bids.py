@@ -38,6 +38,8 @@ from yingshang.trading.projects import facade as projects
 
 CLOSED = "金城市南山路综合管廊工程"
 OPEN = "金城市黄河风情线景观提升工程"
+#: Its bid deadline (and opening) comes a few minutes after the demo is loaded.
+CLOSING_SOON = "金城市西固区集中供热管网改造工程"
 
 #: username -> (price in fen, duration in days, project manager, document author, network card)
 SHEETS: dict[str, tuple[int, int, str, str, str]] = {
@@ -49,7 +51,7 @@ SHEETS: dict[str, tuple[int, int, str, str, str]] = {
 }
 
 
-def _tender_named(name: str) -> int | None:
+def tender_named(name: str) -> int | None:
     for tender_id in projects.public_tender_ids(limit=100):
         if projects.tender_summary(tender_id).title == name:
             return tender_id
@@ -223,6 +225,13 @@ class DemoBids:
                 ("bidder03", "v1", deadline - dt.timedelta(hours=2, minutes=17), {}),
                 ("bidder04", "v1", deadline + dt.timedelta(minutes=2), {}),
             ]
+        elif tender.title == CLOSING_SOON:
+            plan = [
+                ("bidder01", "v1", published + dt.timedelta(days=3, hours=2), {"price_fen": 4_712_300_000}),
+                ("bidder02", "v1", published + dt.timedelta(days=8, hours=5), {"price_fen": 4_698_000_000}),
+                ("bidder03", "v1", published + dt.timedelta(days=15, hours=1), {"price_fen": 4_735_560_000}),
+                ("bidder04", "v1", published + dt.timedelta(days=21, hours=4), {"price_fen": 4_689_900_000}),
+            ]
         elif tender.title == OPEN:
             plan = [
                 ("bidder01", "v1", published + dt.timedelta(days=1, hours=2), {}),
@@ -240,13 +249,15 @@ class DemoBids:
                     self._withdraw(username, bid_id, withdrawn_at)
 
     def note_open_tender(self) -> None:
-        """Write the open demo tender's ids to ``var/demo-pki/open-tender.txt`` (README uses them)."""
-        tender_id = _tender_named(OPEN)
-        if tender_id is None:
-            return
-        lots = projects.tender_summary(tender_id).lot_ids
-        pki.root_dir().mkdir(parents=True, exist_ok=True)
-        (pki.root_dir() / "open-tender.txt").write_text(f"TENDER_ID={tender_id}\nLOT_ID={lots[0]}\n")
+        """Write the ids of the open demo tender (``var/demo-pki/open-tender.txt``) and of the one
+        closing a few minutes after loading (``closing-soon-tender.txt``): README uses them."""
+        for title, name in ((OPEN, "open-tender.txt"), (CLOSING_SOON, "closing-soon-tender.txt")):
+            tender_id = tender_named(title)
+            if tender_id is None:
+                continue
+            lots = projects.tender_summary(tender_id).lot_ids
+            pki.root_dir().mkdir(parents=True, exist_ok=True)
+            (pki.root_dir() / name).write_text(f"TENDER_ID={tender_id}\nLOT_ID={lots[0]}\n")
 
     def _withdraw(self, username: str, bid_id: int, at: dt.datetime) -> None:
         principal = identity.principal_for_user(

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from yingshang.demo.bids import DemoBids
 from yingshang.demo.city import DEMO_PASSWORD, DEMO_TOTP_SECRET, DIVISION, ORGANISATIONS, PEOPLE
+from yingshang.demo.opening import ensure_openings
 from yingshang.identity import facade as identity
 from yingshang.kernel.identifiers import make_uscc
 from yingshang.ledger import facade as ledger
@@ -23,6 +24,7 @@ class LoadReport:
     projects: int = 0
     documents: int = 0
     bids: int = 0
+    openings: int = 0
 
 
 def uscc_of(key: str) -> str:
@@ -78,6 +80,13 @@ def load() -> LoadReport:
             on_published=publish_documents,
         )
         sealed_bids.note_open_tender()
+        # Openings: the closed tender's, finished with its signed record; the tender closing a
+        # few minutes from now opens live under the chronograph.
+        openings = ensure_openings(
+            users=users,
+            organisations={key: org.pk for key, org in organisations.items()},
+            people={p.username: p.organisation for p in PEOPLE if "bidder" in p.roles},
+        )
         # Public tenders still without documents (a demo database loaded before the documents
         # context existed) get what their timeline still allows. Idempotent.
         documented = len(with_documents) + documents.load_documents_demo()
@@ -90,4 +99,5 @@ def load() -> LoadReport:
         projects=created_projects,
         documents=documented,
         bids=sealed_bids.made,
+        openings=openings,
     )

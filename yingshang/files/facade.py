@@ -35,6 +35,7 @@ __all__ = [
     "store_document",
     "store_staged",
     "sync_staged",
+    "write_staged",
 ]
 
 
@@ -88,6 +89,13 @@ def stage_chunk(staging_id: str, *, offset: int, data: bytes, sync: bool = False
     Returns the new staged size. Raises ``StagedShort(size)`` when the file holds fewer than
     ``offset`` bytes (lost in a power failure): rewind the acknowledged offset to ``size``."""
     return staging.append(staging_id, offset=offset, data=data, sync=sync)
+
+
+def write_staged(staging_id: str) -> IO[bytes]:
+    """A new staged file (owner-only) opened for writing from its start, for a whole stream the
+    caller produces (a decrypted bid package); the caller closes it, then stores it with
+    ``store_staged`` (hard-linked, not copied) and discards it."""
+    return staging.create(staging_id)
 
 
 def sync_staged(staging_id: str) -> None:

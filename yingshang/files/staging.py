@@ -94,6 +94,14 @@ def sync(staging_id: str) -> None:
         os.close(fd)
 
 
+def create(staging_id: str) -> IO[bytes]:
+    """A new (or emptied) staged file, owner-only, open for writing."""
+    fd = os.open(
+        path_of(staging_id), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600
+    )
+    return os.fdopen(fd, "wb")
+
+
 def open_staged(staging_id: str) -> IO[bytes]:
     """The staged bytes for reading (the caller closes the handle)."""
     return path_of(staging_id).open("rb")

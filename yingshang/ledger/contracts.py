@@ -142,3 +142,21 @@ class EntryPromise:
     key_id: str  # the signing key's id
     signature: str  # base64
     outbox_id: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Beacon:
+    """The first signed checkpoint whose tree includes a given entry (``facade.beacon_for``).
+
+    Its root hash could not be known before that entry was recorded (the entry carries a random
+    salt and the root depends on it), so draws use it as the value fixed only after their
+    commitment (docs/draws.md). ``proof`` is the entry's RFC 9162 inclusion proof in that tree.
+    """
+
+    size: int  # the checkpoint's tree size
+    root: bytes  # its root hash (32 bytes)
+    note: str  # the signed checkpoint note, exactly as signed (without witness cosignatures)
+    entry_index: int  # the entry's leaf index (< size)
+    proof: tuple[bytes, ...]  # inclusion proof of the entry at entry_index in the tree of `size`
+    verifier_key: str  # the signed-note verifier key that signed the checkpoint
+    created_at: datetime  # when the checkpoint was signed

@@ -36,8 +36,18 @@ def latest_checkpoint() -> Checkpoint | None:
     return Checkpoint.objects.order_by("-size").first()
 
 
+def checkpoints_after(size: int, limit: int = 100) -> list[Checkpoint]:
+    """Signed checkpoints of trees larger than ``size``, smallest first (a page of the live stream)."""
+    return list(Checkpoint.objects.filter(size__gt=size).order_by("size")[:limit])
+
+
 def checkpoint_of_size(size: int) -> Checkpoint | None:
     return Checkpoint.objects.filter(size=size).first()
+
+
+def first_checkpoint_covering(index: int) -> Checkpoint | None:
+    """The first (smallest) signed checkpoint whose tree includes leaf ``index`` (size > index)."""
+    return Checkpoint.objects.filter(size__gt=index).order_by("size").first()
 
 
 def cosignatures_of(checkpoint: Checkpoint) -> list[Cosignature]:

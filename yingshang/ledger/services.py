@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from yingshang.kernel import clock, request_context
+from yingshang.kernel import broadcast, clock, request_context
 from yingshang.ledger import actions, entry, keyring, merkle, note
 from yingshang.ledger.contracts import JSON, Actor, EntryPromise, Subject, Visibility
 from yingshang.ledger.locks import sequencer_lock
@@ -149,7 +149,13 @@ def sign_checkpoint(size: int, root: bytes) -> str:
     return note.sign_note(note.checkpoint_body(signer.name, size, root), signers)
 
 
+#: The broadcast channel of new checkpoints (``GET /ledger/checkpoints/stream``, docs/streams.md).
+CHECKPOINT_CHANNEL = "ledger.checkpoints"
+
+
 def _store_checkpoint(size: int, root: bytes) -> Checkpoint:
+    # Wake the live streams once the batch has committed (the stream reads the checkpoint table).
+    transaction.on_commit(partial(broadcast.publish, CHECKPOINT_CHANNEL, size))
     return Checkpoint.objects.create(
         size=size,
         root=root.hex(),

@@ -3,6 +3,9 @@
 - ``/ledger/``: the latest checkpoint (size, root, time in Beijing time, witnesses), recent
   checkpoints, an entry looked up by index (shown only if the visitor may read it) and an
   inclusion check for a pasted leaf hash. No JavaScript.
+- ``/ledger/checkpoints/stream``: server-sent events, one ``checkpoint`` event (id = tree size;
+  data: size, root, note, created_at) per new signed checkpoint, open to anyone; a client without
+  ``Last-Event-ID`` starts with the latest checkpoint (docs/streams.md).
 - ``/ledger/evidence/?subject=context:type:id``: a subject's history for supervisors, auditors
   and centre staff, with a link to download its evidence bundle
   (``/ledger/evidence/bundle/?subject=...``).
@@ -15,7 +18,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -26,6 +29,8 @@ from yingshang.kernel.policy import Principal
 from yingshang.ledger import bundles, merkle, selectors
 from yingshang.ledger.facade import UnknownAction, action_label
 from yingshang.ledger.permissions import evidence as evidence_policy
+from yingshang.ledger.services import CHECKPOINT_CHANNEL
+from yingshang.web.sse import StreamEvent, db_read, sse_response
 
 
 def _label(code: str) -> str:
@@ -78,6 +83,32 @@ def ledger_home(request: HttpRequest) -> HttpResponse:
         context["leaf_hash"] = leaf_hash
         context["inclusion"] = _check_leaf(leaf_hash)
     return render(request, "ledger/index.html", context)
+
+
+def checkpoint_events(after: int) -> list[StreamEvent]:
+    """The live stream's page: checkpoints of trees larger than ``after`` (id = tree size)."""
+    return [
+        StreamEvent(
+            id=cp.size,
+            event="checkpoint",
+            data={"size": cp.size, "root": cp.root, "note": cp.note, "created_at": cp.created_at.isoformat()},
+        )
+        for cp in selectors.checkpoints_after(after)
+    ]
+
+
+def _before_latest() -> int:
+    latest = selectors.latest_checkpoint()
+    return latest.size - 1 if latest is not None else -1
+
+
+@require_GET
+async def checkpoint_stream(request: HttpRequest) -> StreamingHttpResponse:
+    """New signed checkpoints as server-sent events; without ``Last-Event-ID`` from the latest."""
+    start = None if request.headers.get("Last-Event-ID") else await db_read(_before_latest)
+    return sse_response(
+        request, channel=CHECKPOINT_CHANNEL, fetch_after=checkpoint_events, last_event_id=start
+    )
 
 
 def _actor_text(actor: dict[str, Any], names: dict[int, str]) -> str:

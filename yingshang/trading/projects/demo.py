@@ -90,7 +90,15 @@ PROJECTS: tuple[DemoProject, ...] = (
         "金城市城区老旧污水管网改造工程", "construction", "agency", "urbaninvest", "housing", "retendered",
         (_lot("施工", 35_400_000),),
     ),
+    DemoProject(
+        "金城市西固区集中供热管网改造工程", "construction", "agency", "urbaninvest", "housing", "closing_soon",
+        (_lot("施工", 48_600_000),),
+    ),
 )  # fmt: skip
+
+#: The demo tender whose bid deadline (and opening) comes this long after the demo is loaded, so a
+#: newcomer who starts the platform can watch an opening live.
+CLOSING_SOON_AFTER = timedelta(minutes=10)
 
 
 def _at(day: datetime, hour: int, minute: int = 0) -> datetime:
@@ -148,17 +156,22 @@ class _Demo:
             description=f"{demo.name}，建设地点金城市。",
         )
 
-    def published(self, demo: DemoProject, start: datetime) -> Tender:
+    def published(self, demo: DemoProject, start: datetime, *, deadline: datetime | None = None) -> Tender:
         owner = self.principal(demo.submitter)
         project = self.submit(demo)
         project = services.accept_intake(principal=self.principal("staff"), project_id=project.pk)
         tender = services.create_tender(principal=owner, project_id=project.pk, method=demo.method)
-        return self.publish(demo, tender, start)
+        return self.publish(demo, tender, start, deadline=deadline)
 
-    def publish(self, demo: DemoProject, tender: Tender, start: datetime) -> Tender:
+    def publish(
+        self, demo: DemoProject, tender: Tender, start: datetime, *, deadline: datetime | None = None
+    ) -> Tender:
         owner = self.principal(demo.submitter)
+        timeline = timeline_from(start)
+        if deadline is not None:
+            timeline["bid_deadline"] = deadline
         tender = services.save_timeline(
-            principal=owner, tender_id=tender.pk, expected_version=tender.version, **timeline_from(start)
+            principal=owner, tender_id=tender.pk, expected_version=tender.version, **timeline
         ).tender
         tenderer = identity.get_organisation(self.organisations[demo.tenderer])
         published = services.publish_tender(
@@ -227,6 +240,11 @@ def ensure_demo_projects(
             tender = demo.published(d, clock.now())
         return services.apply_due(tender_id=tender.pk, now=now)
 
+    def closing_soon(d: DemoProject) -> object:
+        # Published 30 days ago; the bid deadline (the opening) a few minutes from now.
+        with clock.use(_in_the_past(now, 30)):
+            return demo.published(d, clock.now(), deadline=now + CLOSING_SOON_AFTER)
+
     def cancelled(d: DemoProject) -> object:
         tender = demo.published(d, now)
         return services.cancel_tender(
@@ -254,6 +272,7 @@ def ensure_demo_projects(
         published=published,
         suspended=suspended,
         closed=closed,
+        closing_soon=closing_soon,
         cancelled=cancelled,
         retendered=retendered,
     )

@@ -30,7 +30,9 @@ __all__ = [
     "may_view_tender",
     "project_summary",
     "public_tender_ids",
+    "retender_too_few_bids",
     "tender_summary",
+    "tenders_at_deadline",
 ]
 
 
@@ -106,6 +108,35 @@ def apply_amendment(
     )
 
 
+def tenders_at_deadline(now: datetime, *, since: datetime | None = None, limit: int = 500) -> list[int]:
+    """Ids of tenders whose bid deadline has come by ``now`` (and not before ``since``), published
+    or closed for bids, latest deadline first: the opening hall's chronograph opens their lots (T8)."""
+    found = Tender.objects.filter(
+        bid_deadline__isnull=False,
+        bid_deadline__lte=now,
+        status__in=(states.PUBLISHED, states.BID_DEADLINE_PASSED),
+    )
+    if since is not None:
+        found = found.filter(bid_deadline__gte=since)
+    return list(found.order_by("-bid_deadline", "-pk").values_list("pk", flat=True)[:limit])
+
+
+def retender_too_few_bids(*, tender_id: int, bids_received: int, actor: Actor, reason: str = "") -> int:
+    """T7 at the bid deadline, called by the opening hall inside its own transaction: the tender
+    fails (closing it for bids first if the projects chronograph has not yet) and a new draft
+    tender for the same lots follows; returns the new tender's id. ``RuleViolation`` with three
+    bids or more; ``Conflict`` if the tender is in no state to fail."""
+    tender = Tender.objects.filter(pk=tender_id).first()
+    if tender is None:
+        raise NotFound()
+    if tender.status == states.PUBLISHED and tender.bid_deadline is not None:
+        services.apply_due(tender_id=tender_id, now=tender.bid_deadline, actor=actor)
+    new = services.retender(
+        principal=None, tender_id=tender_id, bids_received=bids_received, reason=reason, actor=actor
+    )
+    return int(new.pk)
+
+
 def is_open_for_documents(tender_id: int, at: datetime) -> bool:
     """Whether bidders may obtain the documents at ``at``: the notice is published, the tender
     is not suspended, and ``documents_from <= at < documents_until``."""
@@ -129,7 +160,7 @@ def ensure_demo_projects(
     on_published: Callable[[int, datetime], object] | None = None,
 ) -> int:
     """The demo city's projects in every stage (submitted, returned, accepted, published,
-    suspended, closed for bids, cancelled, re-tendered), keyed by the demo's organisation keys
+    suspended, closed for bids, closing a few minutes after loading, cancelled, re-tendered), keyed by the demo's organisation keys
     and user names (``yingshang/demo/city.py``). Idempotent; returns how many were created.
     ``on_published(tender_id, until)`` runs right after each demo tender is published, inside
     the domain clock it was published with (weeks back for the past stages); ``until`` is the

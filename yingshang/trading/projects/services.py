@@ -1872,17 +1872,20 @@ def cancel_tender(
 
 def retender(
     *,
-    principal: Principal,
+    principal: Principal | None,
     tender_id: int,
     bids_received: int,
     reason: str = "",
     method: str | None = None,
     expected_version: int | None = None,
+    actor: Actor | None = None,
 ) -> Tender:
     """A tender closed for bids with fewer than three bids (T7) fails; a new tender (a new
     contracting process with its own ocid, linked to the old one as a related process) starts
-    as a draft for the same lots. Returns the new tender."""
-    _precheck_tender(principal, tender_id, "manage")
+    as a draft for the same lots. Returns the new tender. ``principal=None`` with ``actor``: the
+    opening hall's chronograph at the bid deadline (no permission check)."""
+    if principal is not None:
+        _precheck_tender(principal, tender_id, "manage")
     if isinstance(bids_received, bool) or not isinstance(bids_received, int) or bids_received < 0:
         raise _invalid(
             [
@@ -1895,7 +1898,8 @@ def retender(
         )
     with transaction.atomic():
         tender = _lock_tender(tender_id)
-        _require_visible_tender(principal, tender, "manage")
+        if principal is not None:
+            _require_visible_tender(principal, tender, "manage")
         _check_version(tender, expected_version)
         if not states.may_move_tender(tender.status, states.FAILED):
             raise Conflict(
@@ -1917,7 +1921,7 @@ def retender(
         new_method = method or tender.method
         _check_method(tender.project, new_method)
         now = _now()
-        actor = _actor(principal)
+        actor = actor or _actor(principal)
         tender.status = states.FAILED
         tender.bids_received = bids_received
         tender.version += 1

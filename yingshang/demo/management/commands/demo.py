@@ -32,3 +32,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Sealed bids placed this run: {report.bids} (the demo bidders' certificates and keys: var/demo-pki/)."
         )
+        self.stdout.write(
+            f"Openings finished this run: {report.openings}; the tender 金城市西固区集中供热管网改造工程 "
+            "opens a few minutes after loading (watch it at /trading/opening/)."
+        )

@@ -41,6 +41,10 @@ class Command(BaseCommand):
                 "--lifespan",
                 "off",
                 "--no-server-header",
+                # Live streams (server-sent events) never finish by themselves: end them after a
+                # few seconds instead of waiting for every guest to leave.
+                "--timeout-graceful-shutdown",
+                "3",
             ],
             "worker": [*manage, "worker", "--queue-name", "*", "--interval", "1"],
             "chronograph": [*manage, "chronograph"],

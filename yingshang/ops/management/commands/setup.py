@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from yingshang.kernel.keys import ensure_signing_key
+from yingshang.kernel.keys import ensure_document_signer, ensure_signing_key
 
 
 class Command(BaseCommand):
@@ -21,6 +21,11 @@ class Command(BaseCommand):
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
         info = ensure_signing_key()
         self.stdout.write(f"Platform signing key {info.key_id} at {info.path}")
+        signer = ensure_document_signer()
+        self.stdout.write(
+            f"Document-signing certificate {signer.fingerprint[:16]} at {signer.paths.certificate}"
+            + (" (new)" if signer.created else "")
+        )
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database migrated.")
         call_command("compilemessages", ignore_patterns=[".venv", "node_modules"], verbosity=0)

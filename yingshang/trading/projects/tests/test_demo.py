@@ -13,7 +13,7 @@ from yingshang.trading.projects.models import Notice, Project, Tender
 @pytest.mark.django_db
 def test_demo_projects_in_every_stage() -> None:
     first = loader.load()
-    assert first.projects == 8
+    assert first.projects == 9
     assert set(Project.objects.values_list("intake_status", flat=True)) == set(states.INTAKE_STATUSES)
     assert set(Tender.objects.values_list("status", flat=True)) == {
         states.DRAFT,
@@ -35,4 +35,4 @@ def test_demo_projects_in_every_stage() -> None:
     assert list(ledger.audit()) == []
     second = loader.load()
     assert second.projects == 0
-    assert Project.objects.count() == 8
+    assert Project.objects.count() == 9
