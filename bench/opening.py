@@ -290,6 +290,16 @@ the better run counts). Half the bids are released one at a time, the other half
 
 Verdict: {"; ".join(verdicts)}. Memory stays bounded by the chunk size (1 MiB): the package goes to
 a file as it is decrypted, at most two chunks wait between the threads.
+
+Where the time goes (timing each step on PostgreSQL, one bid of 8 MiB at a time): the
+streaming decryption itself (`envelope.open_envelope` with the envelope hashed as it is read and
+the package hashed and written on a second thread) takes about 7.7 ms, as long as the raw pass
+(8.6 ms); the rest, about 27 ms a bid, is bookkeeping in Python and the database: the key's
+arrival committed before decrypting (lock, row, ledger entry, history), the package stored
+through the files context (type and archive checks, content row, document row), the outcome
+recorded (row, ledger entry, history, event). What would close the gap: one transaction for
+storing and recording the outcome, cheaper archive checks for a package the platform has just
+produced, and fewer ORM round trips per step; the decryption is no longer the limit.
 """
 
 

@@ -200,7 +200,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         bidders, late = world["bidders"][: args.bidders], world["bidders"][args.bidders :]
         deadline = datetime.fromisoformat(world["deadline"])
         _clock_set(env, deadline - timedelta(seconds=60))
-        server = surge_kit.Server(env, log=work / "server.log").start()
+        server = surge_kit.Server(env, log=work / "server.log", workers=args.workers).start()
         try:
             print(f"surge: {args.bidders} bidders ...", file=sys.stderr)
             results, seconds = _surge(server.url, bidders, world, args.processes)
@@ -214,7 +214,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             server.stop()
         final = surge_kit.state(env)
         big = _big_run(env, work, args.big_mib)
-    sink = _sink_run(work, bidders, args.processes)
+    sink = _sink_run(work, bidders, args.processes, args.workers)
     log = work / "server.log"
     if log.exists():  # kept for a look at what the server said (errors are logged there)
         (ROOT / "var" / "surge-server.log").write_bytes(log.read_bytes())
@@ -241,13 +241,14 @@ def _big_run(env: dict[str, str], work: Path, mib: int) -> dict[str, Any]:
     }
 
 
-def _sink_run(work: Path, bidders: list[dict[str, Any]], processes: int) -> dict[str, Any]:
-    """The baseline: the same envelopes through the raw sink, on the same disk, same clients."""
+def _sink_run(work: Path, bidders: list[dict[str, Any]], processes: int, workers: int) -> dict[str, Any]:
+    """The baseline: the same envelopes through the raw sink, on the same disk, same clients,
+    the same number of server processes."""
     sink_dir = work / "sink"
     sink_dir.mkdir()
     (work / "sink_app.py").write_text(SINK_APP)
     sink_env = {**os.environ, "SINK_DIR": str(sink_dir), "PYTHONPATH": str(work)}
-    sink = surge_kit.Server(sink_env, app="sink_app:app")
+    sink = surge_kit.Server(sink_env, app="sink_app:app", workers=workers)
     sink.start(ready_path="/")
     try:
         started = time.perf_counter()
@@ -302,6 +303,7 @@ def _summary(  # noqa: PLR0917 - one call site, the run's pieces in order
         "bidders": args.bidders,
         "mib": args.mib,
         "processes": args.processes,
+        "workers": args.workers,
         "accepted": len(accepted),
         "late_sent": len(late),
         "late_refused": len(late_refused),
@@ -348,8 +350,8 @@ def section(r: dict[str, Any]) -> str:
     verdict = "MET" if met else "MISSED"
     return f"""{MARKER}
 
-`bench/surge.py --bidders {r["bidders"]} --mib {r["mib"]} --processes {r["processes"]}` on {machine()};
-PostgreSQL, the ASGI server (uvicorn, one process), {r["processes"]} client processes using the bidder
+`bench/surge.py --bidders {r["bidders"]} --mib {r["mib"]} --processes {r["processes"]} --workers {r["workers"]}` on {machine()};
+PostgreSQL, the ASGI server (uvicorn, {r["workers"]} worker processes, as `YINGSHANG_WEB_WORKERS={r["workers"]} make run` serves; the sink gets as many), {r["processes"]} client processes using the bidder
 tool's library, 1 MiB chunks through the chunk endpoint (`yingshang.trading.bids.asgi`), each bid's file flushed to disk before its receipt; {load_note(r["load"])}.
 
 | measure | value |
@@ -371,15 +373,23 @@ Verdict: {verdict}: lost {r["lost"]} (target 0), duplicated {r["duplicated"]} (t
 surge: {_codes(r["refused_codes"])}; the late bidders: {_codes(r["late_codes"])}. The server's memory is bounded by the
 concurrent chunks, not by a bid's size (compare the {r["big_mib"]} MiB bid with the surge).
 
-Where the time goes (py-spy on the server during a surge): the chunk endpoint's threads spend
-most of their time waiting for PostgreSQL (five round trips per chunk: the transaction, the
-upload's row lock, the deadline, the update), which shares the two cores with the clients and
-the server; the event loop reading request bodies is about a quarter busy; each bid's completion
-checks (one pass over the file for the envelope and its hash, the signature, the trust store,
-storage, the ledger entry) run on the same threads. Before the chunk endpoint (every chunk
-through Django's request path, whose synchronous views share one thread, with an fsync per
-chunk) the same machine reached 12.7 MiB/s, 0.13 of the sink, and finished no bid of 200 in the
-minute.
+Where the time goes (py-spy on the server during a surge): the server is bound by Python's one
+running thread per process, not by the disk or the database: every chunk is a little Python work
+(the request, the upload's row lock, the deadline, the update, about five milliseconds of it under
+this load) and every completed bid about 50 ms more (one pass over the file for the envelope and
+its hash, the signature, the certificate path with its CRLs, storage, the ledger entry, the signed
+receipt), while the 8 client processes, PostgreSQL and the kernel's copying share the same two
+cores. A second web process (`YINGSHANG_WEB_WORKERS=2`, as here; the sink gets two as well) gave
+0.34 to 0.45 of the sink over three runs on an idle machine (the sink itself varied from 148 to
+196 MiB/s); one process gives 0.34. Every run accepted all 200 bids within the minute, lost and
+duplicated none, and refused the late ones. Before the chunk endpoint (every chunk through
+Django's request path, whose synchronous views share one thread, with an fsync per chunk) the same
+machine reached 12.7 MiB/s, 0.13 of the sink, and finished no bid of 200 in the minute; the first
+run of the endpoint found a deadlock (threads holding pooled connections waiting for the domain
+clock while the clock waited for a connection), fixed in `kernel.sandbox.DatabaseClock`. What
+would close the rest of the gap: cheaper completion checks (a certificate path validated once per
+issuing CA and CRL, not once per bid; one hash pass instead of two), and raw SQL on the chunk
+path.
 """
 
 
@@ -393,6 +403,9 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=8)
     parser.add_argument("--big-mib", type=int, default=256)
     parser.add_argument("--chunk-mib", type=int, default=1, help="the server's chunk size (MiB)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="server processes, ours and the sink's (YINGSHANG_WEB_WORKERS)"
+    )
     parser.add_argument("--write", action="store_true", help="write the result into docs/benchmarks.md")
     args = parser.parse_args()
     result = run(args)

@@ -131,9 +131,11 @@ class Server:
         port: int | None = None,
         app: str = "config.asgi:application",
         log: Path | None = None,
+        workers: int = 1,
     ):
         self.env = env
         self.log = log
+        self.workers = workers
         self.port = port or free_port()
         self.app = app
         self.process: subprocess.Popen[bytes] | None = None
@@ -156,6 +158,7 @@ class Server:
                 "--log-level",
                 "warning",
                 "--no-access-log",
+                *(["--workers", str(self.workers)] if self.workers > 1 else []),
             ],
             env=self.env,
             cwd=ROOT,
@@ -188,9 +191,16 @@ class Server:
                 self.kill()
 
     def peak_memory_kib(self) -> int:
-        """The server process's peak resident set (VmHWM), in KiB."""
+        """The server's peak resident set (VmHWM), in KiB: its process's, or with several workers
+        the sum of the worker processes' (each one's own peak)."""
         assert self.process is not None
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-        return 0
+        pids = [self.process.pid]
+        if self.workers > 1:
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+            pids = [int(pid) for pid in children.read_text().split()] or pids
+        total = 0
+        for pid in pids:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+        return total

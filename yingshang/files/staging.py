@@ -29,10 +29,15 @@ from django.conf import settings
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,80}$")
 
 
+_made: set[str] = set()
+
+
 def staging_dir() -> Path:
-    configured = settings.YINGSHANG.get("STAGING_DIR") or str(Path(str(settings.VAR_DIR)) / "staging")
-    path = Path(str(configured))
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    configured = str(settings.YINGSHANG.get("STAGING_DIR") or Path(str(settings.VAR_DIR)) / "staging")
+    path = Path(configured)
+    if configured not in _made or not path.is_dir():  # made once per process (a hot path)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _made.add(configured)
     return path
 
 

@@ -14,6 +14,7 @@ permission is ignored.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -25,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import SynchronousOnlyOperation
-from django.db import connection, transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from yingshang.kernel import clock
@@ -95,6 +96,14 @@ def _read_row() -> ClockSetting | None:
     return ClockSetting.objects.filter(pk=ClockSetting.SINGLETON_ID).first()
 
 
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class DatabaseClock:
     """The domain clock of a running platform: the sandbox row, cached for ``cache_seconds``.
 
@@ -119,32 +128,75 @@ class DatabaseClock:
         self._read_at = 0.0
         self._table_ready = False
         self._executor: ThreadPoolExecutor | None = None
+        self._loading = False
 
     def now(self) -> datetime:
         return self.current().now()
 
     def current(self) -> clock.Clock:
-        """The clock the row describes, read again when the cached one is too old."""
+        """The clock the row describes, read again when the cached one is too old.
+
+        Never holds its lock while it waits for the database: one caller reads the row while the
+        others go on with the clock read before (a few seconds old at most). In an event loop (an
+        async view, the bid chunk endpoint) a stale clock is refreshed in a helper thread without
+        waiting; only the very first read, with nothing cached, waits. So a surge that has taken
+        every pooled connection cannot leave threads waiting on the clock while the clock waits
+        for a connection."""
+        moment = self._timer()
         with self._lock:
-            moment = self._timer()
-            if self._cached is None or moment - self._read_at >= self.cache_seconds:
-                self._cached = self._load()
-                self._read_at = moment
-            return self._cached
+            cached = self._cached
+            if cached is not None and (moment - self._read_at < self.cache_seconds or self._loading):
+                return cached
+            self._loading = True
+        if cached is not None and _in_event_loop():
+            self._refresh_in_background(moment)
+            return cached
+        try:
+            loaded = self._load()
+        except BaseException:
+            with self._lock:
+                self._loading = False
+            raise
+        with self._lock:
+            self._cached, self._read_at, self._loading = loaded, moment, False
+        return loaded
 
     def invalidate(self) -> None:
         """Forget the cached row: the next :meth:`now` reads the database."""
         with self._lock:
             self._cached = None
 
+    def _helper(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yingshang-clock")
+            return self._executor
+
+    def _refresh_in_background(self, moment: float) -> None:
+        def refresh() -> None:
+            try:
+                loaded: clock.Clock | None = self._read_in_helper()
+            except Exception:
+                loaded = None  # the stale clock stays; the next call tries again
+            with self._lock:
+                if loaded is not None:
+                    self._cached, self._read_at = loaded, moment
+                self._loading = False
+
+        self._helper().submit(refresh)
+
+    def _read_in_helper(self) -> clock.Clock:
+        try:
+            return self._load_here()
+        finally:
+            close_old_connections()  # give a pooled connection back at once
+
     def _load(self) -> clock.Clock:
         try:
             return self._load_here()
         except SynchronousOnlyOperation:
             # Called from an event loop (an async view): read in a helper thread instead.
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yingshang-clock")
-            return self._executor.submit(self._load_here).result()
+            return self._helper().submit(self._read_in_helper).result()
 
     def _load_here(self) -> clock.Clock:
         if not self._table_ready:

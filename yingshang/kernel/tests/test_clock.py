@@ -349,6 +349,27 @@ def test_the_database_clock_works_inside_an_event_loop() -> None:
     assert process_clock._executor is not None  # it read the row in its helper thread
 
 
+@pytest.mark.django_db(transaction=True)
+def test_in_an_event_loop_a_stale_clock_is_refreshed_without_waiting_for_the_database() -> None:
+    """An event loop never waits on the database for the time once a clock is cached: it goes on
+    with the previous one while a helper thread reads the row (a surge that holds every pooled
+    connection cannot freeze the server's loop or deadlock threads on the clock)."""
+    ticker = Ticker()
+    process_clock = database_clock(clock.wall_now, ticker)
+    first = process_clock.now()
+    assert abs(first - clock.wall_now()) < timedelta(seconds=5)  # no sandbox yet: the wall clock
+    sandbox.set_sandbox(factor=1, domain_now=datetime(2099, 1, 1, tzinfo=UTC), reason="refresh test")
+    ticker.value += sandbox.CACHE_SECONDS + 1  # the cached row is now too old
+
+    async def read() -> datetime:
+        return process_clock.now()
+
+    assert asyncio.run(read()) < datetime(2099, 1, 1, tzinfo=UTC)  # the stale clock, at once
+    assert process_clock._executor is not None
+    process_clock._executor.submit(lambda: None).result()  # the queued refresh has run
+    assert asyncio.run(read()) >= datetime(2099, 1, 1, tzinfo=UTC)
+
+
 def test_default_clock_is_the_database_clock_outside_tests() -> None:
     with override_settings(TESTING=False):
         assert isinstance(sandbox.default_clock(), sandbox.DatabaseClock)

@@ -14,7 +14,9 @@ request path:
 3. the API token is resolved to its holder through ``identity.facade.holder_of_token`` and
    remembered for ``BID_TOKEN_CACHE_SECONDS`` (default 10; never past the token's expiry);
 4. ``services.receive_chunk`` runs on a pool of ``BID_CHUNK_THREADS`` threads (default 8), so
-   chunks of different bidders are written and committed side by side;
+   chunks of different bidders are written and committed side by side; each thread keeps its
+   database connection from one chunk to the next (at most that many connections of the
+   process's pool; one that met a database error is closed);
 5. the answer is the API's own: the same ``UploadOut`` document, or the same RFC 9457 problem
    documents, in the language of ``Accept-Language`` (zh-hans by default).
 
@@ -153,13 +155,14 @@ def _receive(
                 return _problem(exc.status, exc.code, str(exc), errors=exc.details)
             except OperationalError:
                 logger.warning("Chunk of upload %s: database busy", upload, exc_info=True)
+                close_old_connections()
                 return _from_response(busy_problem())
             except Exception:
                 logger.exception("Unhandled error in PUT chunk of upload %s", upload)
+                close_old_connections()
                 return _problem(500, "server_error", str(_server_error_text()))
     finally:
         request_context.reset(bound)
-        close_old_connections()
 
 
 def _holder(raw: str) -> identity.TokenHolder:

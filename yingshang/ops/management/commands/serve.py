@@ -45,6 +45,11 @@ class Command(BaseCommand):
                 # few seconds instead of waiting for every guest to leave.
                 "--timeout-graceful-shutdown",
                 "3",
+                # Web processes (YINGSHANG_WEB_WORKERS, default 1): Python runs one thread at a
+                # time per process, so a deadline surge uses a second core only with a second
+                # process (bench/surge.py --workers).
+                "--workers",
+                str(max(1, int(os.environ.get("YINGSHANG_WEB_WORKERS", "1")))),
             ],
             "worker": [*manage, "worker", "--queue-name", "*", "--interval", "1"],
             "chronograph": [*manage, "chronograph"],
