@@ -27,8 +27,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Chromium for one test module. Not for the whole session: Playwright's sync API keeps an
+    event loop running in the test thread while it is open, and later tests that run their own
+    loop (``asyncio.run``: live streams, PDF signing) would find it there."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
