@@ -298,6 +298,10 @@ YINGSHANG = {
     # the database, and how long a token's holder is remembered (a revoked token stops working
     # within this many seconds on that endpoint).
     "BID_CHUNK_THREADS": int(os.environ.get("YINGSHANG_BID_CHUNK_THREADS", "8")),
+    # Certificate sign-in: new challenges one client address may ask for in a minute.
+    "CERTIFICATE_CHALLENGES_PER_MINUTE": int(
+        os.environ.get("YINGSHANG_CERTIFICATE_CHALLENGES_PER_MINUTE", "30")
+    ),
     "BID_TOKEN_CACHE_SECONDS": int(os.environ.get("YINGSHANG_BID_TOKEN_CACHE_SECONDS", "10")),
     "STAGING_DIR": os.environ.get(
         "YINGSHANG_STAGING_DIR", str(VAR_DIR / (f"test-staging-{os.getpid()}" if TESTING else "staging"))

@@ -1337,6 +1337,10 @@ OPENING: tuple[Expect, ...] = (
             ),
             ("configure", _host(_FOUND), lambda w, p: {"decryption_minutes": "20"}),
             ("control-price", _host(_FOUND), lambda w, p: {"amount": "1,000,000.00"}),
+            ("coefficient-draw", _host(_FOUND), lambda w, p: {"values": "0.95, 0.96, 0.97"}),
+            # No draw committed in the world: whoever signed in is told so (409).
+            ("coefficient-draw/contribution", outcomes(guest=DENY, default=Allow((409,))), None),
+            ("coefficient-draw/result", outcomes(guest=DENY, default=Allow((409,))), None),
             ("decryption", _host(_FOUND), None),
             # Not decrypting yet: refused by the state, the hall shown with the message.
             ("close-window", _host(Allow((409,))), None),

@@ -51,7 +51,7 @@ from yingshang.identity.models import (
     User,
 )
 from yingshang.identity.roles import Role
-from yingshang.kernel import clock
+from yingshang.kernel import clock, request_context
 from yingshang.kernel.errors import (
     Conflict,
     DomainError,
@@ -59,6 +59,7 @@ from yingshang.kernel.errors import (
     NotAuthenticated,
     NotFound,
     PermissionDenied,
+    RateLimited,
 )
 from yingshang.kernel.events import publish
 from yingshang.kernel.policy import Principal
@@ -449,10 +450,30 @@ def _challenge_bytes(public_id: str, created_at: datetime) -> bytes:
     return salted_hmac("yingshang.identity.certificate-challenge", value, algorithm="sha256").digest()
 
 
+def challenges_per_minute() -> int:
+    return int(str(settings.YINGSHANG.get("CERTIFICATE_CHALLENGES_PER_MINUTE", 30)))
+
+
 def create_challenge(*, purpose: str = "token", at: datetime | None = None) -> NewChallenge:
-    """A fresh single-use challenge, valid :data:`CHALLENGE_SECONDS` (wall clock)."""
+    """A fresh single-use challenge, valid :data:`CHALLENGE_SECONDS` (wall clock). At most
+    ``CERTIFICATE_CHALLENGES_PER_MINUTE`` (default 30) from one client address a minute
+    (``RateLimited``, 429): the endpoint needs no sign-in, so this bounds what one address can
+    make the platform store."""
     now = _now(at)
     purpose = CertificateChallenge.Purpose(purpose)
+    address = request_context.current().client_address[:64]
+    if address:
+        recent = CertificateChallenge.objects.filter(
+            client_address=address, created_at__gt=now - timedelta(minutes=1)
+        ).count()
+        if recent >= challenges_per_minute():
+            raise RateLimited(
+                Text(
+                    zh="同一地址一分钟内申请的签名挑战过多，请稍候一分钟再试。",
+                    en="Too many sign-in challenges from this address in a minute; please wait a minute.",
+                ),
+                code="too_many_challenges",
+            )
     public_id = secrets.token_urlsafe(18)
     challenge = _challenge_bytes(public_id, now)
     expires_at = now + timedelta(seconds=CHALLENGE_SECONDS)
@@ -463,6 +484,7 @@ def create_challenge(*, purpose: str = "token", at: datetime | None = None) -> N
             purpose=purpose,
             created_at=now,
             expires_at=expires_at,
+            client_address=address,
         )
     return NewChallenge(challenge_id=public_id, challenge=challenge, expires_at=expires_at)
 

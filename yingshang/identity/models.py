@@ -391,6 +391,8 @@ class CertificateChallenge(models.Model):
         Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     certificate_fingerprint = models.CharField(_("certificate fingerprint"), max_length=64, blank=True)
+    #: Who asked for it (for the per-address limit on new challenges).
+    client_address = models.CharField(_("client address"), max_length=64, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("certificate sign-in challenge")

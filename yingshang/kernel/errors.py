@@ -92,6 +92,12 @@ class UnsupportedMediaType(DomainError):
     default_message = _("This kind of file is not accepted.")
 
 
+class RateLimited(DomainError):
+    status = 429
+    code = "rate_limited"
+    default_message = _("Too many requests from here in a short time; please wait a minute and try again.")
+
+
 class Locked(DomainError):
     status = 423
     code = "locked"

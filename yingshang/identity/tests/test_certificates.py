@@ -613,3 +613,20 @@ def test_qr_sign_in_without_javascript_and_expiry(client: Client, store: Any, ac
     )
     page = other.get(f"/account/certificate/qr/{stale_id}/status/")
     assert page.status_code == 200 and b'role="alert"' in page.content
+
+
+def test_one_address_may_ask_for_only_so_many_challenges_a_minute(client: Client, settings: Any) -> None:
+    """The challenge endpoint needs no sign-in: one client address gets at most the configured
+    number of new challenges a minute (429, in the caller's language), others are not affected,
+    and a minute later it may ask again."""
+    settings.YINGSHANG = {**settings.YINGSHANG, "CERTIFICATE_CHALLENGES_PER_MINUTE": 3}
+    url = f"{BASE}/certificate/challenge"
+    for _ in range(3):
+        assert client.post(url, REMOTE_ADDR="198.51.100.7").status_code == 201
+    refused = client.post(url, REMOTE_ADDR="198.51.100.7", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 429 and refused.json()["code"] == "too_many_challenges"
+    assert "wait a minute" in refused.json()["detail"]
+    assert client.post(url, REMOTE_ADDR="198.51.100.8").status_code == 201  # another address
+    assert CertificateChallenge.objects.filter(client_address="198.51.100.7").count() == 3
+    CertificateChallenge.objects.update(created_at=datetime.now(UTC) - timedelta(minutes=2))
+    assert client.post(url, REMOTE_ADDR="198.51.100.7").status_code == 201

@@ -13,6 +13,13 @@ urlpatterns = [
     path("<int:session_id>/sign-in/", views.sign_in, name="sign_in"),
     path("<int:session_id>/configure/", views.configure, name="configure"),
     path("<int:session_id>/control-price/", views.control_price, name="control_price"),
+    path("<int:session_id>/coefficient-draw/", views.coefficient_draw, name="coefficient_draw"),
+    path(
+        "<int:session_id>/coefficient-draw/contribution/",
+        views.coefficient_contribution,
+        name="coefficient_contribution",
+    ),
+    path("<int:session_id>/coefficient-draw/result/", views.coefficient_result, name="coefficient_result"),
     path("<int:session_id>/decryption/", views.start_decryption, name="start_decryption"),
     path("<int:session_id>/close-window/", views.close_window, name="close_window"),
     path("<int:session_id>/confirming/", views.put_to_bidders, name="put_to_bidders"),

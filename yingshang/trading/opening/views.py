@@ -226,6 +226,15 @@ def _hall_context(
         "sign_in": role != "guest" and not signed_in and status in RUNNING,
         "configure": host and status in (states.SCHEDULED, states.SIGNING_IN) and not paused,
         "control_price": host and status == states.SIGNING_IN and not paused,
+        "coefficient_draw": host
+        and status == states.SIGNING_IN
+        and not paused
+        and not view["coefficient_draw"],
+        "coefficient_contribution": role == "supervisor"
+        and bool(view["coefficient_draw"])
+        and not view["coefficient"]
+        and status in RUNNING,
+        "coefficient_result": role != "guest" and bool(view["coefficient_draw"]) and not view["coefficient"],
         "start_decryption": host and status == states.SIGNING_IN and not paused,
         "close_window": host and status == states.DECRYPTING and not paused,
         "put_to_bidders": host and status == states.DECRYPTED and not paused,
@@ -429,6 +438,50 @@ def control_price(request: HttpRequest, session_id: int) -> HttpResponse:
         lambda p, s: services.publish_control_price(principal=p, session_id=s.pk, amount_fen=amount_fen),
         _("The control price is published."),
         action="host",
+    )
+
+
+@login_required
+@require_POST
+@_hidden_or_denied
+def coefficient_draw(request: HttpRequest, session_id: int) -> HttpResponse:
+    values = [v for v in request.POST.get("values", "").replace("，", ",").replace(" ", ",").split(",") if v]
+    return _command(
+        request,
+        session_id,
+        "coefficient_draw",
+        lambda p, s: services.prepare_coefficient_draw(principal=p, session_id=s.pk, values=values),
+        _("The coefficient draw is committed; it is made once the ledger has signed its checkpoint."),
+        action="host",
+    )
+
+
+@login_required
+@require_POST
+@_hidden_or_denied
+def coefficient_contribution(request: HttpRequest, session_id: int) -> HttpResponse:
+    value = request.POST.get("value", "").strip()[:200]
+    return _command(
+        request,
+        session_id,
+        "coefficient_contribution",
+        lambda p, s: services.contribute_to_coefficient(principal=p, session_id=s.pk, value=value),
+        _("Your value is part of the draw's seed."),
+        action=None,
+    )
+
+
+@login_required
+@require_POST
+@_hidden_or_denied
+def coefficient_result(request: HttpRequest, session_id: int) -> HttpResponse:
+    return _command(
+        request,
+        session_id,
+        "coefficient_result",
+        lambda p, s: services.complete_coefficient_draw(session_id=s.pk),
+        _("Asked for the draw: it is made as soon as the ledger's checkpoint covers its commitment."),
+        action=None,
     )
 
 

@@ -187,3 +187,36 @@ def test_windows_pause_and_resume_through_the_page(hall):
     assert again.status_code == 409
     assert "The opening is not paused." in again.content.decode()
     assert 'id="error-resume"' in again.content.decode()
+
+
+def test_the_coefficient_draw_through_the_page(hall):
+    """The host commits to the tender documents' coefficients; the supervisor adds a value; once
+    the ledger has signed a checkpoint covering the commitment, the draw is made on request and
+    the hall shows the coefficient with a link to the draw's public record."""
+    from yingshang.ledger import facade as ledger
+
+    session = _opened(hall)
+    url = f"/trading/opening/{session.pk}/"
+    host = hall.signed_client("agency")
+    assert "记录抽取承诺" in host.get(url).content.decode()
+    refused = host.post(f"{url}coefficient-draw/", {"values": "0.95"})
+    assert refused.status_code == 400 and 'id="error-coefficient_draw"' in refused.content.decode()
+    assert host.post(f"{url}coefficient-draw/", {"values": "0.95，0.96, 0.97 0.98"}).status_code == 302
+    supervisor = hall.signed_client("supervisor")
+    assert "提交随机值" in supervisor.get(url).content.decode()
+    assert supervisor.post(f"{url}coefficient-draw/contribution/", {"value": "监督 4711"}).status_code == 302
+    # Bidders may not contribute.
+    assert (
+        hall.entrants[0].client().post(f"{url}coefficient-draw/contribution/", {"value": "x"}).status_code
+        == 403
+    )
+    assert (
+        "尚未抽取" in Client().get(url).content.decode() or "not drawn" in Client().get(url).content.decode()
+    )
+    ledger.sequence_once()
+    assert host.post(f"{url}coefficient-draw/result/").status_code == 302
+    page = Client().get(url).content.decode()
+    coefficient = OpeningSession.objects.get(pk=session.pk).coefficient
+    assert coefficient in ("0.95", "0.96", "0.97", "0.98")
+    assert f"data-coefficient>{coefficient}<" in page
+    assert f"/api/v1/draws/{OpeningSession.objects.get(pk=session.pk).coefficient_draw}" in page
