@@ -45,6 +45,7 @@ from yingshang.kernel.errors import Conflict, InvalidInput, NotFound, Permission
 from yingshang.kernel.events import publish
 from yingshang.kernel.policy import Principal
 from yingshang.kernel.statutory import SHANGHAI
+from yingshang.kernel.streams import HashingReader
 from yingshang.kernel.text import Text
 from yingshang.ledger import facade as ledger
 from yingshang.ledger.contracts import Visibility
@@ -462,30 +463,12 @@ def _refused_error(upload: BidUpload) -> BidRefused:
     )
 
 
-class _HashingReader:
-    """Reads through to ``stream`` and hashes every byte read (one pass serves the envelope's
-    checks and the file's SHA-256)."""
-
-    def __init__(self, stream: Any) -> None:
-        self.stream = stream
-        self.digest = hashlib.sha256()
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.stream.read(size)
-        self.digest.update(data)
-        return bytes(data)
-
-    def drain(self) -> None:
-        while self.read(1024 * 1024):
-            pass
-
-
 def _check_envelope(upload: BidUpload) -> tuple[envelope.Header, CertificateCheck]:
     """The envelope's header and the signing certificate's check, or a refusal (code, Text).
     The staged bytes are read once: the envelope's checks and the file's SHA-256 together."""
     try:
         with files.open_staged(upload.staging_id) as stream:
-            reader = _HashingReader(stream)
+            reader = HashingReader(stream)
             try:
                 header = envelope.verify_envelope(reader)  # type: ignore[arg-type]
             finally:

@@ -58,6 +58,7 @@ from yingshang.kernel.errors import (
 from yingshang.kernel.events import publish
 from yingshang.kernel.policy import Principal
 from yingshang.kernel.statutory import SHANGHAI
+from yingshang.kernel.streams import HashingReader
 from yingshang.kernel.text import Text
 from yingshang.ledger import facade as ledger
 from yingshang.ledger.contracts import Actor, Visibility
@@ -127,6 +128,30 @@ def _wake(session_id: int, last_id: int) -> None:
             target(channel, last_id)
         except Exception:
             logger.exception("opening: waking listeners of %s failed", channel)
+
+
+def _public_step(
+    session: OpeningSession,
+    action: str,
+    *,
+    principal: Principal,
+    data: dict[str, Any],
+    event: str,
+    note: str = "",
+    recorded: dict[str, Any] | None = None,
+) -> None:
+    """One public step of the session, inside the caller's transaction: its ledger entry
+    (``recorded``, default ``data``; public, about the session), its history row and its event
+    for the hall (``data``)."""
+    promise = ledger.record(
+        action=action,
+        actor=evidence.actor_of(principal),
+        subject=evidence.session_subject(session),
+        data=recorded if recorded is not None else data,
+        visibility=Visibility.public(),
+    )
+    _history(session, action, principal=principal, note=note, entry_hash=promise.entry_hash)
+    _event(session, event, data)
 
 
 def _event(session: OpeningSession, kind: str, data: dict[str, Any], *, public: bool = True) -> OpeningEvent:
@@ -501,15 +526,7 @@ def configure(
         session.version += 1
         session.save()
         data = {"sign_in_minutes": session.sign_in_minutes, "decryption_minutes": session.decryption_minutes}
-        promise = ledger.record(
-            action=evidence.CONFIGURED,
-            actor=evidence.actor_of(principal),
-            subject=evidence.session_subject(session),
-            data=data,
-            visibility=Visibility.public(),
-        )
-        _history(session, evidence.CONFIGURED, principal=principal, entry_hash=promise.entry_hash)
-        _event(session, "configured", data)
+        _public_step(session, evidence.CONFIGURED, principal=principal, data=data, event="configured")
     return session
 
 
@@ -586,15 +603,7 @@ def publish_control_price(*, principal: Principal, session_id: int, amount_fen: 
         session.version += 1
         session.save()
         data = {"control_price_fen": amount_fen, "uppercase": uppercase_yuan(amount_fen)}
-        promise = ledger.record(
-            action=evidence.CONTROL_PRICE,
-            actor=evidence.actor_of(principal),
-            subject=evidence.session_subject(session),
-            data=data,
-            visibility=Visibility.public(),
-        )
-        _history(session, evidence.CONTROL_PRICE, principal=principal, entry_hash=promise.entry_hash)
-        _event(session, "control_price", data)
+        _public_step(session, evidence.CONTROL_PRICE, principal=principal, data=data, event="control_price")
     return session
 
 
@@ -646,15 +655,13 @@ def prepare_coefficient_draw(
         session.version += 1
         session.save()
         data = {"draw": summary.public_id, "values": cleaned, "commitment": summary.commitment}
-        promise = ledger.record(
-            action=evidence.COEFFICIENT_COMMITTED,
-            actor=evidence.actor_of(principal),
-            subject=evidence.session_subject(session),
+        _public_step(
+            session,
+            evidence.COEFFICIENT_COMMITTED,
+            principal=principal,
             data=data,
-            visibility=Visibility.public(),
+            event="coefficient_committed",
         )
-        _history(session, evidence.COEFFICIENT_COMMITTED, principal=principal, entry_hash=promise.entry_hash)
-        _event(session, "coefficient_committed", data)
     return session
 
 
@@ -662,7 +669,9 @@ def contribute_to_coefficient(*, principal: Principal, session_id: int, value: s
     """A supervisor adds a value of its own to the draw's seed, before the beacon is fixed
     (``Conflict`` ``beacon_fixed`` after)."""
     session = OpeningSession.objects.filter(pk=session_id).first()
-    if session is None or not session.coefficient_draw:
+    if session is None:
+        raise NotFound()
+    if not session.coefficient_draw:
         raise Conflict(messages.COEFFICIENT_NONE, code="no_coefficient_draw")
     if role_of(principal, session) != "supervisor":
         raise PermissionDenied(messages.CONTRIBUTION_BY, code="not_supervisor")
@@ -913,21 +922,6 @@ class _Outcome:
     evidence: dict[str, Any] | None = None
 
 
-class _HashingReader:
-    def __init__(self, stream: IO[bytes]) -> None:
-        self.stream = stream
-        self.digest = hashlib.sha256()
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.stream.read(size)
-        self.digest.update(data)
-        return bytes(data)
-
-    def drain(self) -> None:
-        while self.read(1024 * 1024):
-            pass
-
-
 class _HashingWriter:
     """Hashes and writes the decrypted package on a thread of its own while the caller reads,
     hashes and decrypts the next chunk: SHA-256 releases the GIL, so the two hashes (envelope and
@@ -979,7 +973,7 @@ def _decrypt(row: OpeningBid, key: bytes, principal: Principal) -> _Outcome:
 def _decrypt_into(staging_id: str, row: OpeningBid, key: bytes, principal: Principal) -> _Outcome:
     try:
         with files.open_document(row.document_id) as stored, files.write_staged(staging_id) as spool:
-            reader = _HashingReader(stored)
+            reader = HashingReader(stored)
             writer = _HashingWriter(spool)
             try:
                 # The whole file's SHA-256 is checked against the receipt below, which implies the
@@ -1561,21 +1555,15 @@ def raise_objection(*, principal: Principal, session_id: int, text_: str) -> Obj
             "text": objection.text,
             "raised_at": _iso(moment),
         }
-        promise = ledger.record(
-            action=evidence.OBJECTION_RAISED,
-            actor=evidence.actor_of(principal),
-            subject=evidence.session_subject(session),
-            data={**data, "rule": "T6"},
-            visibility=Visibility.public(),
-        )
-        _history(
+        _public_step(
             session,
             evidence.OBJECTION_RAISED,
             principal=principal,
+            data=data,
+            event="objection",
             note=objection.text,
-            entry_hash=promise.entry_hash,
+            recorded={**data, "rule": "T6"},
         )
-        _event(session, "objection", data)
     return objection
 
 
@@ -1599,21 +1587,15 @@ def answer_objection(*, principal: Principal, objection_id: int, text_: str) -> 
         objection.answered_at = moment
         objection.save(update_fields=["answer", "answered_by", "answered_at"])
         data = {"objection_id": objection.pk, "answer": objection.answer, "answered_at": _iso(moment)}
-        promise = ledger.record(
-            action=evidence.OBJECTION_ANSWERED,
-            actor=evidence.actor_of(principal),
-            subject=evidence.session_subject(session),
-            data={**data, "rule": "T6"},
-            visibility=Visibility.public(),
-        )
-        _history(
+        _public_step(
             session,
             evidence.OBJECTION_ANSWERED,
             principal=principal,
+            data=data,
+            event="objection_answered",
             note=objection.answer,
-            entry_hash=promise.entry_hash,
+            recorded={**data, "rule": "T6"},
         )
-        _event(session, "objection_answered", data)
     return objection
 
 
@@ -1641,15 +1623,7 @@ def pause(*, principal: Principal, session_id: int, reason: str) -> OpeningSessi
         session.version += 1
         session.save()
         data = {"reason": session.pause_reason, "paused_at": _iso(moment), "status": session.status}
-        promise = ledger.record(
-            action=evidence.PAUSED,
-            actor=evidence.actor_of(principal),
-            subject=evidence.session_subject(session),
-            data=data,
-            visibility=Visibility.public(),
-        )
-        _history(session, evidence.PAUSED, principal=principal, note=reason, entry_hash=promise.entry_hash)
-        _event(session, "paused", data)
+        _public_step(session, evidence.PAUSED, principal=principal, data=data, event="paused", note=reason)
     return session
 
 
@@ -1678,15 +1652,7 @@ def resume(*, principal: Principal, session_id: int, reason: str) -> OpeningSess
             "paused_seconds": int(paused_for.total_seconds()),
             "decryption_until": _iso(session.decryption_until),
         }
-        promise = ledger.record(
-            action=evidence.RESUMED,
-            actor=evidence.actor_of(principal),
-            subject=evidence.session_subject(session),
-            data=data,
-            visibility=Visibility.public(),
-        )
-        _history(session, evidence.RESUMED, principal=principal, note=reason, entry_hash=promise.entry_hash)
-        _event(session, "resumed", data)
+        _public_step(session, evidence.RESUMED, principal=principal, data=data, event="resumed", note=reason)
     return session
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from django.core.signals import request_started
 
 from config.asgi import application
 from yingshang.files import facade as files
@@ -102,7 +103,17 @@ def test_a_whole_bid_through_the_endpoint_gets_the_apis_receipt(world):
     requests = [
         _chunk(world, upload, offset, data[offset : offset + CHUNK]) for offset in range(0, len(data), CHUNK)
     ]
-    answers = _call(requests)
+    through_django: list[object] = []
+
+    def count(sender: object, **kwargs: object) -> None:
+        through_django.append(sender)
+
+    request_started.connect(count)
+    try:
+        answers = _call(requests)
+    finally:
+        request_started.disconnect(count)
+    assert through_django == []  # every chunk was served without Django's request path
     assert [r.status_code for r in answers[:-1]] == [200] * (len(answers) - 1)
     done = answers[-1]
     assert done.status_code == 201, done.text
