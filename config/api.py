@@ -15,8 +15,11 @@ from yingshang.kernel.api import router as kernel_router
 from yingshang.ledger.api import router as ledger_router
 from yingshang.notifications.api import router as notifications_router
 from yingshang.ops.api import router as ops_router
+from yingshang.trading.award.api import router as award_router
 from yingshang.trading.bids.api import router as bids_router
 from yingshang.trading.documents.api import router as documents_router
+from yingshang.trading.evaluation.api import router as evaluation_router
+from yingshang.trading.experts.api import router as experts_router
 from yingshang.trading.opening.api import keys_router as opening_keys_router
 from yingshang.trading.opening.api import router as opening_router
 from yingshang.trading.projects.api import router as projects_router
@@ -48,4 +51,7 @@ api.add_router("/trading/documents", documents_router)
 api.add_router("/trading/bids", bids_router)
 api.add_router("/trading/bids", opening_keys_router)
 api.add_router("/trading/opening", opening_router)
+api.add_router("/trading/experts", experts_router)
+api.add_router("/trading/evaluation", evaluation_router)
+api.add_router("/trading/award", award_router)
 api.add_router("/draws", draws_router)

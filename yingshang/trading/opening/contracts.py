@@ -43,6 +43,8 @@ class OpeningResult:
     finished_at: datetime | None
     record_sha256: str
     bids: tuple[OpenedBid, ...]
+    #: The drawn coefficient (浮动系数) as a decimal string, or "" where the tender has no draw.
+    coefficient: str = ""
 
     @property
     def opened(self) -> tuple[OpenedBid, ...]:

@@ -65,4 +65,5 @@ def opening_result(tender_id: int, lot_id: int) -> OpeningResult:
         finished_at=session.finished_at,
         record_sha256=session.record_sha256,
         bids=rows,
+        coefficient=session.coefficient,
     )

@@ -1,0 +1,7 @@
+"""The evaluation API at /api/v1/trading/evaluation."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["evaluation"])

@@ -1,0 +1,1 @@
+"""Pure: no Django. (Filled in by the issue-7 work.)"""
