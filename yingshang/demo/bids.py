@@ -37,6 +37,12 @@ from yingshang.trading.bids import facade as bids
 from yingshang.trading.projects import facade as projects
 
 CLOSED = "金城市南山路综合管廊工程"
+#: Closed earlier: evaluated, its candidates in publicity now.
+IN_PUBLICITY = "金城市安宁区排洪沟综合治理工程"
+#: Closed long ago: awarded, contract signed, reported to the supervisor.
+AWARDED = "金城市北环路立交桥加固工程"
+#: Every demo tender whose opening the demo runs to its signed record.
+OPENED = (CLOSED, IN_PUBLICITY, AWARDED)
 OPEN = "金城市黄河风情线景观提升工程"
 #: Its bid deadline (and opening) comes a few minutes after the demo is loaded.
 CLOSING_SOON = "金城市西固区集中供热管网改造工程"
@@ -231,6 +237,20 @@ class DemoBids:
                 ("bidder02", "v1", published + dt.timedelta(days=8, hours=5), {"price_fen": 4_698_000_000}),
                 ("bidder03", "v1", published + dt.timedelta(days=15, hours=1), {"price_fen": 4_735_560_000}),
                 ("bidder04", "v1", published + dt.timedelta(days=21, hours=4), {"price_fen": 4_689_900_000}),
+            ]
+        elif tender.title == IN_PUBLICITY:
+            plan = [
+                ("bidder01", "v1", published + dt.timedelta(days=12, hours=3), {"price_fen": 5_536_870_000}),
+                ("bidder02", "v1", published + dt.timedelta(days=20, hours=1), {"price_fen": 5_612_400_000}),
+                ("bidder03", "v1", published + dt.timedelta(days=26, hours=6), {"price_fen": 5_498_300_000}),
+                ("bidder05", "v1", published + dt.timedelta(days=33, hours=2), {"price_fen": 5_701_150_000}),
+            ]
+        elif tender.title == AWARDED:
+            plan = [
+                ("bidder01", "v1", published + dt.timedelta(days=9, hours=4), {"price_fen": 6_088_240_000}),
+                ("bidder03", "v1", published + dt.timedelta(days=17, hours=2), {"price_fen": 6_143_000_000}),
+                ("bidder04", "v1", published + dt.timedelta(days=24, hours=7), {"price_fen": 6_010_560_000}),
+                ("bidder05", "v1", published + dt.timedelta(days=30, hours=3), {"price_fen": 6_197_800_000}),
             ]
         elif tender.title == OPEN:
             plan = [

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from yingshang.bidder.sealing import read_key_file
 from yingshang.demo import pki
-from yingshang.demo.bids import CLOSED, tender_named
+from yingshang.demo.bids import CLOSED, OPENED, tender_named
 from yingshang.trading.opening import facade as opening
 
 OBJECTION = (
@@ -30,19 +30,23 @@ def _keys(username: str) -> list[bytes]:
 def ensure_openings(
     *, users: Mapping[str, int], organisations: Mapping[str, int], people: Mapping[str, str]
 ) -> int:
-    """Finish the closed demo tender's opening (idempotent); how many openings were run."""
-    tender_id = tender_named(CLOSED)
-    if tender_id is None:
-        return 0
+    """Finish the closed demo tenders' openings (idempotent); how many openings were run."""
     bidders = {
         organisations[org_key]: (users[username], _keys(username))
         for username, org_key in sorted(people.items())
     }
-    done = opening.ensure_demo_opening(
-        tender_id=tender_id,
-        host_user_id=users["agency"],
-        supervisor_user_id=users["supervisor"],
-        bidders=bidders,
-        objection=(organisations[people[OBJECTION[0]]], OBJECTION[1], OBJECTION[2]),
-    )
-    return int(done)
+    done = 0
+    for title in OPENED:
+        tender_id = tender_named(title)
+        if tender_id is None:
+            continue
+        done += opening.ensure_demo_opening(
+            tender_id=tender_id,
+            host_user_id=users["agency"],
+            supervisor_user_id=users["supervisor"],
+            bidders=bidders,
+            objection=(
+                (organisations[people[OBJECTION[0]]], OBJECTION[1], OBJECTION[2]) if title == CLOSED else None
+            ),
+        )
+    return done

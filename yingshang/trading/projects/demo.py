@@ -43,6 +43,8 @@ class DemoProject:
     lots: tuple[LotInput, ...]
     state_controlled: bool = True
     method: str = "open"
+    #: For a ``closed`` tender: how long ago it was published (its deadline came 35 days later).
+    published_days_ago: int = 45
 
 
 def _lot(name: str, yuan: int, deposit_percent: float = 2.0, form: str = "guarantee") -> LotInput:
@@ -81,6 +83,14 @@ PROJECTS: tuple[DemoProject, ...] = (
     DemoProject(
         "金城市南山路综合管廊工程", "construction", "agency", "urbaninvest", "housing", "closed",
         (_lot("施工总承包", 153_000_000),),
+    ),
+    DemoProject(
+        "金城市安宁区排洪沟综合治理工程", "construction", "agency", "urbaninvest", "housing", "closed",
+        (_lot("施工", 57_800_000),), published_days_ago=39,
+    ),
+    DemoProject(
+        "金城市北环路立交桥加固工程", "construction", "agency", "urbaninvest", "housing", "closed",
+        (_lot("施工", 63_500_000),), published_days_ago=95,
     ),
     DemoProject(
         "金城市体育中心维修改造工程", "construction", "agency2", "education", "housing", "cancelled",
@@ -236,7 +246,7 @@ def ensure_demo_projects(
         )
 
     def closed(d: DemoProject) -> object:
-        with clock.use(_in_the_past(now, 45)):
+        with clock.use(_in_the_past(now, d.published_days_ago)):
             tender = demo.published(d, clock.now())
         return services.apply_due(tender_id=tender.pk, now=now)
 

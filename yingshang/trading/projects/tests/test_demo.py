@@ -7,13 +7,14 @@ import pytest
 from yingshang.demo import loader
 from yingshang.ledger import facade as ledger
 from yingshang.trading.projects import states
+from yingshang.trading.projects.demo import PROJECTS
 from yingshang.trading.projects.models import Notice, Project, Tender
 
 
 @pytest.mark.django_db
 def test_demo_projects_in_every_stage() -> None:
     first = loader.load()
-    assert first.projects == 9
+    assert first.projects == len(PROJECTS) == 11
     assert set(Project.objects.values_list("intake_status", flat=True)) == set(states.INTAKE_STATUSES)
     assert set(Tender.objects.values_list("status", flat=True)) == {
         states.DRAFT,
@@ -35,4 +36,4 @@ def test_demo_projects_in_every_stage() -> None:
     assert list(ledger.audit()) == []
     second = loader.load()
     assert second.projects == 0
-    assert Project.objects.count() == 9
+    assert Project.objects.count() == len(PROJECTS)
