@@ -338,6 +338,8 @@ CHRONOGRAPH_JOBS: list[str] = [
     "yingshang.trading.opening.tasks.open_due",
     "yingshang.identity.tasks.remind_expiring_certificates",
     "yingshang.draws.tasks.perform_due",
+    "yingshang.trading.experts.tasks.complete_due",
+    "yingshang.trading.award.tasks.due",
 ]
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -6,3 +6,11 @@ class ExpertsConfig(AppConfig):
     name = "yingshang.trading.experts"
     label = "experts"
     verbose_name = _("Expert pool and draws")
+
+    def ready(self) -> None:
+        from yingshang.notifications import facade as notifications
+        from yingshang.trading.experts import evidence, messages
+
+        evidence.register()
+        for template in messages.TEMPLATES:
+            notifications.register_template(template)
