@@ -1499,6 +1499,10 @@ DRAWS: tuple[Expect, ...] = (
 )
 
 
+from yingshang.trading.award.tests.matrix import expectations as award_expectations  # noqa: E402
+from yingshang.trading.evaluation.tests.matrix import expectations as evaluation_expectations  # noqa: E402
+from yingshang.trading.experts.tests.matrix import expectations as experts_expectations  # noqa: E402
+
 EXPECTATIONS: tuple[Expect, ...] = (
     # --- web -------------------------------------------------------------------------------------
     expect("GET", "/", everyone()),
@@ -1640,6 +1644,9 @@ EXPECTATIONS: tuple[Expect, ...] = (
     *TENDER_DOCUMENTS,
     *BIDS,
     *OPENING,
+    *experts_expectations(),
+    *evaluation_expectations(),
+    *award_expectations(),
 )
 
 #: Routes the matrix does not try, each with the reason.

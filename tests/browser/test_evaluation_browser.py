@@ -16,10 +16,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
-from yingshang.identity.facade import principal_for_user
+from yingshang.identity.facade import ensure_totp, principal_for_user
 from yingshang.identity.testing import PASSWORD
 from yingshang.kernel import clock
 from yingshang.pki import Vendor
@@ -31,6 +32,9 @@ from yingshang.trading.opening.tests.builders import Hall
 from yingshang.trading.projects.tests.factories import START, Cast, published_tender
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+#: The chair's authenticator secret (base32), enrolled before signing in.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 SPEC = {
     "method": "comprehensive",
@@ -58,6 +62,9 @@ def sign_in(page: Page, base: str, username: str, next_path: str) -> None:
     page.goto(f"{base}/account/sign-in/?next={next_path}")
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    # Experts sign in with a second factor (the authenticator app's code, on the wall clock).
+    page.locator("input[name=code]").fill(pyotp.TOTP(TOTP_SECRET).now())
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"{base}{next_path}")
 
@@ -100,6 +107,7 @@ def test_experts_score_and_the_chair_finishes_the_report(
 
     base = live_server.url
     path = f"/trading/evaluation/{evaluation.pk}/"
+    ensure_totp(user=chair_user, secret=TOTP_SECRET)
     sign_in(page, base, chair_user.username, "/trading/evaluation/")
     page.get_by_role("link", name=tender.project.name).click()
     page.wait_for_url(f"{base}{path}")

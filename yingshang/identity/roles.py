@@ -165,7 +165,9 @@ _KIND_LABELS: dict[OrganisationKind, Text] = {
 }
 
 #: Roles whose holders must pass a second factor (TOTP) before they reach anything else.
-SECOND_FACTOR_ROLES: frozenset[Role] = frozenset({Role.CENTRE_STAFF, Role.SUPERVISOR, Role.AUDITOR})
+SECOND_FACTOR_ROLES: frozenset[Role] = frozenset(
+    {Role.CENTRE_STAFF, Role.SUPERVISOR, Role.AUDITOR, Role.EXPERT}
+)
 
 #: Roles that may only read: the policy base denies every action not marked as a read to them.
 READ_ONLY_ROLES: frozenset[Role] = frozenset({Role.AUDITOR})

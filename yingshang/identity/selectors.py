@@ -100,7 +100,7 @@ def principal_for_user(
 
 def holds_second_factor_role(user_id: int) -> bool:
     """Must use a second factor: a superuser (the admin reaches everything), or a holder of
-    centre_staff, supervisor or auditor in any membership (active organisation or not)."""
+    centre_staff, supervisor, auditor or expert in any membership (active organisation or not)."""
     roles = [r.value for r in SECOND_FACTOR_ROLES]
     return (
         User.objects.filter(pk=user_id, is_superuser=True).exists()

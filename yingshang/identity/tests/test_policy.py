@@ -168,7 +168,7 @@ def test_roles_are_exactly_the_glossary_list() -> None:
 
 
 def test_second_factor_roles() -> None:
-    assert {r.value for r in roles.SECOND_FACTOR_ROLES} == {"centre_staff", "supervisor", "auditor"}
+    assert {r.value for r in roles.SECOND_FACTOR_ROLES} == {"centre_staff", "supervisor", "auditor", "expert"}
     assert roles.roles_needing_second_factor(["bidder", "auditor"]) == {roles.Role.AUDITOR}
 
 

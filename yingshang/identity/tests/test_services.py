@@ -261,8 +261,8 @@ def test_inactive_user_gets_the_wrong_password_answer() -> None:
 # --- second factor -------------------------------------------------------------------------------------
 
 
-def test_second_factor_required_for_staff_supervisor_auditor_only() -> None:
-    for role in ("centre_staff", "supervisor", "auditor"):
+def test_second_factor_required_for_staff_supervisor_auditor_expert_only() -> None:
+    for role in ("centre_staff", "supervisor", "auditor", "expert"):
         user = make_user(roles=[role])
         result = services.sign_in_with_password(username=user.username, password=PASSWORD, at=T0)
         assert result.needs_second_factor and result.has_device, role
@@ -270,7 +270,6 @@ def test_second_factor_required_for_staff_supervisor_auditor_only() -> None:
         "tenderer",
         "agency",
         "bidder",
-        "expert",
         "enterprise",
         "service_manager",
         "department",

@@ -49,6 +49,8 @@ class Award(models.Model):
     announced_at = models.DateTimeField(null=True, blank=True)
     retender_reason = models.TextField(blank=True)
     retender_at = models.DateTimeField(null=True, blank=True)
+    #: The new tender the projects context started for the re-tender.
+    retender_tender_id = models.IntegerField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()
 

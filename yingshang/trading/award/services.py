@@ -42,6 +42,7 @@ from yingshang.trading.award.permissions import bidder_organisations, policy
 from yingshang.trading.evaluation import facade as evaluation
 from yingshang.trading.evaluation.contracts import EvaluationReport
 from yingshang.trading.experts import facade as experts
+from yingshang.trading.opening import facade as opening
 from yingshang.trading.projects import facade as projects
 
 logger = logging.getLogger(__name__)
@@ -837,14 +838,24 @@ def request_retender(*, principal: Principal, award_id: int, reason: str) -> Awa
         _move(award, states.RETENDER)
         award.retender_reason = body[:4000]
         award.retender_at = now
+        # The projects context fails the tender and starts the new one in this transaction.
+        award.retender_tender_id = projects.retender_after_award(
+            tender_id=award.tender_id,
+            bids_received=opening.opening_result(award.tender_id, award.lot_id).bids_received,
+            actor=evidence.actor_of(principal),
+            reason=award.retender_reason,
+        )
         award.save()
-        # INTEGRATION POINT: projects.facade has no generic re-tender yet (retender_too_few_bids
-        # refuses three bids or more); the lead adds one and it is called here.
         _record(
             award,
             evidence.RETENDER,
             principal=principal,
-            data={"reason": award.retender_reason, "passed_over": _excused_ranks(award), "rule": "T12"},
+            data={
+                "reason": award.retender_reason,
+                "passed_over": _excused_ranks(award),
+                "rule": "T12",
+                "new_tender": award.retender_tender_id,
+            },
             visibility=Visibility.public(),
         )
     return award

@@ -6,7 +6,8 @@
   the packages, the scoring form, the anomaly explanations, clarifications, the chair's
   finish-report button and every member's sign button;
 - one POST per command, each calling one service (no business rule here): success and refusal
-  alike redirect back to the room with the message shown at the top.
+  alike redirect back to the room with the message shown at the top, except a refusal of the
+  principal itself (not a member, not declared, not the chair): 403, as the API answers.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -24,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from yingshang.files import facade as files
 from yingshang.identity.facade import principal_for
-from yingshang.kernel.errors import DomainError, NotFound
+from yingshang.kernel.errors import DomainError, NotFound, PermissionDenied
 from yingshang.kernel.money import format_fen
 from yingshang.kernel.policy import Principal
 from yingshang.trading.evaluation import selectors, services
@@ -125,6 +127,8 @@ def _command(
         raise Http404 from None
     try:
         run(principal)
+    except PermissionDenied as exc:  # not the member's (or the chair's) command: 403, as the API
+        raise DjangoPermissionDenied(str(exc.message)) from exc
     except DomainError as exc:
         messages.error(request, str(exc.message) if hasattr(exc, "message") else str(exc))
     else:
@@ -249,6 +253,8 @@ def package(request: HttpRequest, evaluation_id: int, bid_id: int) -> HttpRespon
         document_id = selectors.package_document(principal_for(request), evaluation_id, bid_id)
     except NotFound:
         raise Http404 from None
+    except PermissionDenied as exc:  # a member before the declaration
+        raise DjangoPermissionDenied(str(exc.message)) from exc
     return FileResponse(
         files.open_document(document_id),
         as_attachment=True,

@@ -30,6 +30,7 @@ __all__ = [
     "may_view_tender",
     "project_summary",
     "public_tender_ids",
+    "retender_after_award",
     "retender_too_few_bids",
     "tender_summary",
     "tenders_at_deadline",
@@ -133,6 +134,26 @@ def retender_too_few_bids(*, tender_id: int, bids_received: int, actor: Actor, r
         services.apply_due(tender_id=tender_id, now=tender.bid_deadline, actor=actor)
     new = services.retender(
         principal=None, tender_id=tender_id, bids_received=bids_received, reason=reason, actor=actor
+    )
+    return int(new.pk)
+
+
+def retender_after_award(*, tender_id: int, bids_received: int, actor: Actor, reason: str) -> int:
+    """No candidate could be awarded (T12: each passed over for a recorded reason): the tender,
+    closed for bids, fails and a new draft tender for the same lots follows; returns its id.
+    Called by the award context inside its own transaction, which has made the checks."""
+    tender = Tender.objects.filter(pk=tender_id).first()
+    if tender is None:
+        raise NotFound()
+    if tender.status == states.PUBLISHED and tender.bid_deadline is not None:
+        services.apply_due(tender_id=tender_id, now=tender.bid_deadline, actor=actor)
+    new = services.retender(
+        principal=None,
+        tender_id=tender_id,
+        bids_received=bids_received,
+        reason=reason,
+        actor=actor,
+        ground="award_failed",
     )
     return int(new.pk)
 

@@ -1879,11 +1879,18 @@ def retender(
     method: str | None = None,
     expected_version: int | None = None,
     actor: Actor | None = None,
+    ground: str = "too_few_bids",
 ) -> Tender:
     """A tender closed for bids with fewer than three bids (T7) fails; a new tender (a new
     contracting process with its own ocid, linked to the old one as a related process) starts
     as a draft for the same lots. Returns the new tender. ``principal=None`` with ``actor``: the
-    opening hall's chronograph at the bid deadline (no permission check)."""
+    opening hall's chronograph at the bid deadline (no permission check).
+
+    ``ground="award_failed"``: no candidate could be awarded (招标投标法实施条例 art. 55, T12:
+    every candidate passed over for a recorded reason); the award context has checked that and
+    calls this through ``facade.retender_after_award``; the bid count is not checked."""
+    if ground not in ("too_few_bids", "award_failed"):
+        raise ValueError(f"unknown re-tender ground {ground!r}")
     if principal is not None:
         _precheck_tender(principal, tender_id, "manage")
     if isinstance(bids_received, bool) or not isinstance(bids_received, int) or bids_received < 0:
@@ -1907,7 +1914,7 @@ def retender(
                 code="invalid_transition",
                 status=tender.status,
             )
-        if enough_bidders(bids_received):
+        if ground == "too_few_bids" and enough_bidders(bids_received):
             t7 = rule("T7")
             raise RuleViolation(
                 Text(
@@ -1928,7 +1935,7 @@ def retender(
         tender.updated_at = now
         tender.next_check = None
         tender.save()
-        t7 = rule("T7")
+        grounds_rule = rule("T7" if ground == "too_few_bids" else "T12")
         promise = ledger.record_change(
             instance=tender,
             action=evidence.TENDER_FAILED,
@@ -1936,8 +1943,9 @@ def retender(
             visibility=Visibility.public(),
             data={
                 "bids_received": bids_received,
-                "rule": "T7",
-                "article": t7.article.as_dict(),
+                "ground": ground,
+                "rule": grounds_rule.id,
+                "article": grounds_rule.article.as_dict(),
                 "reason": reason,
             },
         )

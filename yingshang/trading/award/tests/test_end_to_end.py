@@ -133,3 +133,45 @@ def test_from_the_opening_to_the_report(hall: Hall) -> None:
         "T14": states.MET,
         "T13": states.MET,
     }
+
+
+def test_retender_once_the_first_ranked_was_passed_over(hall: Hall) -> None:
+    """T12: the first-ranked candidate gives no performance bond (recorded with its evidence); the
+    tenderer re-tenders instead of awarding the next: the tender fails and a new draft follows."""
+    from yingshang.trading.award import services
+    from yingshang.trading.projects import states as tender_states
+    from yingshang.trading.projects.models import Tender
+
+    finished_opening(hall)
+    finished_evaluation(tender_id=hall.tender.pk, lot_id=hall.lot_id)
+    t, lot = hall.tender.pk, hall.lot_id
+    agency = hall.signed_client("agency")
+    hall.fixed.set(bj(2025, 3, 26, 9))
+    assert (
+        agency.post(
+            f"{API}/tenders/{t}/lots/{lot}/publicity", {}, content_type="application/json"
+        ).status_code
+        == 201
+    )
+    tasks.due(datetime(2025, 3, 31, 16, tzinfo=UTC))
+    award_id = facade.award_status(t, lot).award_id
+    hall.fixed.set(bj(2025, 4, 2))
+    evidence_id = _upload(agency, messages.EVIDENCE_PURPOSE.code)
+    excused = agency.post(
+        f"{API}/awards/{award_id}/passed-over",
+        {"rank": 1, "reason": states.NO_PERFORMANCE_BOND, "evidence_document_id": evidence_id},
+        content_type="application/json",
+    )
+    assert excused.status_code in (200, 201), excused.content
+    retendered = agency.post(
+        f"{API}/awards/{award_id}/retender",
+        {"reason": "第一中标候选人未提交履约保证金，重新招标"},
+        content_type="application/json",
+    )
+    assert retendered.status_code == 200, retendered.content
+    award = services.Award.objects.get(pk=award_id)
+    assert award.status == states.RETENDER and award.retender_tender_id is not None
+    old, new = Tender.objects.get(pk=t), Tender.objects.get(pk=award.retender_tender_id)
+    assert old.status == tender_states.FAILED
+    assert new.previous_id == t and new.status == tender_states.DRAFT
+    assert set(new.lots.values_list("pk", flat=True)) == {lot}
