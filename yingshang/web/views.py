@@ -42,16 +42,40 @@ _BIDS = DashboardLink(Text(zh="我的投标与回执", en="My bids and receipts"
 _TEMPLATES = DashboardLink(
     Text(zh="标准招标文件范本", en="Standard tender documents"), "tenderdocs:catalogue"
 )
+_INVITATIONS = DashboardLink(Text(zh="专家抽取邀请", en="Expert draw invitations"), "experts:invitations")
+_EVALUATIONS = DashboardLink(Text(zh="评标室", en="Evaluation rooms"), "evaluation:list")
+_POOL = DashboardLink(Text(zh="专家库", en="Expert pool"), "experts:pool")
+_AWARDS = DashboardLink(Text(zh="中标候选人公示与结果", en="Candidates and results"), "award:list")
 
 #: The links each role's section of the dashboard shows. Each later capability adds its cards
 #: here (a link is shown only if its URL exists).
 DASHBOARD_LINKS: dict[str, list[DashboardLink]] = {
-    identity.Role.CENTRE_STAFF: [_PROJECTS, _NOTICES, _TWO_FACTOR, _DOCUMENTS, _INBOX, _EVIDENCE],
-    identity.Role.TENDERER: [_PROJECTS, _INTAKE, _TEMPLATES, _DOCUMENTS, _INBOX],
-    identity.Role.AGENCY: [_PROJECTS, _INTAKE, _TEMPLATES, _DOCUMENTS, _INBOX],
-    identity.Role.BIDDER: [_NOTICES, _BIDS, _TOKENS, _DOCUMENTS, _INBOX],
-    identity.Role.EXPERT: [_INBOX],
-    identity.Role.SUPERVISOR: [_PROJECTS, _NOTICES, _TWO_FACTOR, _DOCUMENTS, _INBOX, _EVIDENCE],
+    identity.Role.CENTRE_STAFF: [
+        _PROJECTS,
+        _NOTICES,
+        _POOL,
+        _EVALUATIONS,
+        _AWARDS,
+        _TWO_FACTOR,
+        _DOCUMENTS,
+        _INBOX,
+        _EVIDENCE,
+    ],
+    identity.Role.TENDERER: [_PROJECTS, _INTAKE, _TEMPLATES, _EVALUATIONS, _AWARDS, _DOCUMENTS, _INBOX],
+    identity.Role.AGENCY: [_PROJECTS, _INTAKE, _TEMPLATES, _EVALUATIONS, _AWARDS, _DOCUMENTS, _INBOX],
+    identity.Role.BIDDER: [_NOTICES, _BIDS, _AWARDS, _TOKENS, _DOCUMENTS, _INBOX],
+    identity.Role.EXPERT: [_INVITATIONS, _EVALUATIONS, _TWO_FACTOR, _INBOX],
+    identity.Role.SUPERVISOR: [
+        _PROJECTS,
+        _NOTICES,
+        _POOL,
+        _EVALUATIONS,
+        _AWARDS,
+        _TWO_FACTOR,
+        _DOCUMENTS,
+        _INBOX,
+        _EVIDENCE,
+    ],
     identity.Role.AUDITOR: [_PROJECTS, _NOTICES, _TWO_FACTOR, _DOCUMENTS, _API, _EVIDENCE],
     identity.Role.ENTERPRISE: [_INBOX],
     identity.Role.SERVICE_MANAGER: [_INBOX],
