@@ -1232,6 +1232,40 @@ def _opening_world(world: World) -> None:
     world.extra["objection_id"] = objection.pk
 
 
+def _finished_opening_world(world: World) -> None:
+    """The opening world's session finished (built directly, as ``_opening_world`` is): the
+    bidder's row decrypted at 950,000.00 yuan with a stored decrypted package (a small zip)."""
+    import io
+    import zipfile
+    from dataclasses import replace
+
+    from yingshang.files import facade as files
+    from yingshang.identity.facade import principal_for_user
+    from yingshang.kernel import clock
+    from yingshang.trading.opening import states
+    from yingshang.trading.opening.messages import OPENED_BID_PURPOSE
+    from yingshang.trading.opening.models import OpeningBid, OpeningSession
+
+    _opening_world(world)
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("bid.txt", "矩阵投标文件")
+    package.seek(0)
+    bidder = principal_for_user(world.user(Role.BIDDER.value))
+    stored = files.store_document(
+        principal=replace(bidder, scopes=None),
+        name="opened-bid-matrix.zip",
+        stream=package,
+        purpose=OPENED_BID_PURPOSE.code,
+    )
+    OpeningBid.objects.filter(session_id=world.extra["session_id"]).update(
+        decryption=states.DECRYPTED, price_fen=95_000_000, package_document_id=stored.id
+    )
+    OpeningSession.objects.filter(pk=world.extra["session_id"]).update(
+        status=states.FINISHED, finished_at=clock.now(), record_sha256="ab" * 32, coefficient="0.96"
+    )
+
+
 def _opening_path(template: str) -> PathBuilder:
     return lambda w, p: template.format(
         session=w.extra["session_id"],

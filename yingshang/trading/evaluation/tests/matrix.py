@@ -11,53 +11,27 @@ outsider: an evaluation they may not see answers 404, a member-only command thro
 
 from __future__ import annotations
 
-import io
-import zipfile
-from dataclasses import replace
 from typing import Any
 
 
 def _world(world: Any) -> None:
-    """The opening world's lot with its opening finished (built directly, as the opening world
-    is: the bidder's row decrypted at a price, with a stored decrypted package), a committee of
-    five seated with the real draw (the world's expert among them), the evaluation started by
-    the world's agency with every member declared (``scoring``), the world's expert designated
-    chair, and one clarification the expert asked of the bidder."""
+    """The matrix's finished opening (``_finished_opening_world``: the bidder's row decrypted at
+    a price, with a stored decrypted package), a committee of five seated with the real draw
+    (the world's expert among them), the evaluation started by the world's agency with every
+    member declared (``scoring``), the world's expert designated chair, and one clarification
+    the expert asked of the bidder."""
     from tests import permission_matrix as pm
-    from yingshang.files import facade as files
     from yingshang.identity.facade import principal_for_user
     from yingshang.identity.roles import Role
     from yingshang.identity.testing import make_user
-    from yingshang.kernel import clock
     from yingshang.trading.evaluation import services, states
     from yingshang.trading.evaluation.demo import run_evaluation
     from yingshang.trading.experts import facade as experts
     from yingshang.trading.experts.testing import seat_committee
-    from yingshang.trading.opening import states as opening_states
-    from yingshang.trading.opening.messages import OPENED_BID_PURPOSE
-    from yingshang.trading.opening.models import OpeningBid, OpeningSession
 
-    pm._opening_world(world)
+    pm._finished_opening_world(world)
     tender = world.extra["tender"]
     lot_id = world.extra["bid_lot_id"]
-    now = clock.now()
-    package = io.BytesIO()
-    with zipfile.ZipFile(package, "w") as archive:
-        archive.writestr("bid.txt", "矩阵投标文件")
-    package.seek(0)
-    bidder = principal_for_user(world.user(Role.BIDDER.value))
-    stored = files.store_document(
-        principal=replace(bidder, scopes=None),
-        name="opened-bid-matrix.zip",
-        stream=package,
-        purpose=OPENED_BID_PURPOSE.code,
-    )
-    OpeningBid.objects.filter(session_id=world.extra["session_id"]).update(
-        decryption=opening_states.DECRYPTED, price_fen=95_000_000, package_document_id=stored.id
-    )
-    OpeningSession.objects.filter(pk=world.extra["session_id"]).update(
-        status=opening_states.FINISHED, finished_at=now, record_sha256="ab" * 32, coefficient="0.96"
-    )
     expert = world.user(Role.EXPERT.value)
     seat_committee(
         tender_id=tender.pk,
