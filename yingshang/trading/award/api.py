@@ -54,7 +54,7 @@ class DecisionIn(StrictSchema):
     expected_version: int | None = Field(None, ge=1)
 
 
-class RetenderIn(StrictSchema):
+class AwardRetenderIn(StrictSchema):
     reason: str = Field(min_length=1, max_length=4000)
 
 
@@ -171,7 +171,7 @@ def decide(request: HttpRequest, award_id: int, payload: DecisionIn) -> Any:
 
 
 @router.post("/awards/{award_id}/retender", response=dict[str, Any], summary="Re-tender instead of awarding")
-def retender(request: HttpRequest, award_id: int, payload: RetenderIn) -> Any:
+def retender(request: HttpRequest, award_id: int, payload: AwardRetenderIn) -> Any:
     services.request_retender(principal=principal_for(request), award_id=award_id, reason=payload.reason)
     return _view(request, award_id)
 

@@ -42,7 +42,7 @@ class UploadIn(StrictSchema):
     sha256: str = Field(min_length=64, max_length=64, description="SHA-256 (hex) of the whole envelope file.")
 
 
-class ReceiptOut(Schema):
+class BidReceiptOut(Schema):
     receipt: dict[str, Any] = Field(description="The signed payload (type yingshang-bid-receipt/1).")
     signature: dict[str, str] = Field(
         description='Ed25519 over b"yingshang-bid-receipt/1\\n" + RFC 8785 JSON of receipt.'
@@ -59,7 +59,7 @@ class UploadOut(Schema):
     status: str = Field(description="receiving | verifying | complete | refused")
     refusal_code: str = ""
     refusal: str = ""
-    receipt: ReceiptOut | None = None
+    receipt: BidReceiptOut | None = None
 
 
 class BidOut(Schema):
@@ -88,17 +88,17 @@ class LimitOut(Schema):
     chunk_size: int
 
 
-class PublicKeyOut(Schema):
+class ReceiptKeyOut(Schema):
     algorithm: str
     key_id: str
     public_key: str = Field(description="The raw Ed25519 public key, base64.")
     pem: str
 
 
-def _receipt(bid: Bid | None) -> ReceiptOut | None:
+def _receipt(bid: Bid | None) -> BidReceiptOut | None:
     if bid is None or not bid.receipt:
         return None
-    return ReceiptOut(receipt=bid.receipt, signature=bid.receipt_signature)
+    return BidReceiptOut(receipt=bid.receipt, signature=bid.receipt_signature)
 
 
 def upload_out(state: services.UploadState) -> UploadOut:
@@ -182,12 +182,12 @@ def put_chunk(request: HttpRequest, upload_id: UUID, offset: int) -> Any:
     return Status(201 if state.bid is not None else 200, upload_out(state))
 
 
-@router.get("/receipts", response=list[ReceiptOut], summary="The organisation's bid receipts")
+@router.get("/receipts", response=list[BidReceiptOut], summary="The organisation's bid receipts")
 def list_receipts(request: HttpRequest) -> Any:
     return [_receipt(bid) for bid in selectors.own_bids(principal_for(request))[:500]]
 
 
-@router.get("/public-key", response=PublicKeyOut, auth=None, summary="The key that signs bid receipts")
+@router.get("/public-key", response=ReceiptKeyOut, auth=None, summary="The key that signs bid receipts")
 def public_key(request: HttpRequest) -> Any:
     return receipts.public_key()
 
@@ -197,7 +197,7 @@ def status(request: HttpRequest, tender_id: int) -> Any:
     return [_bid_out(bid) for bid in selectors.own_bids(principal_for(request), tender_id=tender_id)]
 
 
-@router.get("/{bid_id}/receipt", response=ReceiptOut, summary="One bid's receipt (own bids only)")
+@router.get("/{bid_id}/receipt", response=BidReceiptOut, summary="One bid's receipt (own bids only)")
 def get_receipt(request: HttpRequest, bid_id: int) -> Any:
     return _receipt(selectors.own_bid(principal_for(request), bid_id))
 

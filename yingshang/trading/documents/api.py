@@ -40,20 +40,20 @@ class StrictSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-class LabelOut(Schema):
+class TextLabelOut(Schema):
     zh: str
     en: str
 
 
 class ChoiceOut(Schema):
     value: str
-    label: LabelOut
+    label: TextLabelOut
 
 
 class FieldOut(Schema):
     code: str
     type: str = Field(description="text | money (integer fen) | date (YYYY-MM-DD) | choice")
-    label: LabelOut
+    label: TextLabelOut
     required: bool
     max_length: int
     multiline: bool
@@ -64,7 +64,7 @@ class FieldOut(Schema):
 
 class SectionOut(Schema):
     code: str
-    title: LabelOut
+    title: TextLabelOut
     body: str
 
 
@@ -72,9 +72,9 @@ class TemplateOut(Schema):
     code: str
     version: int
     category: str
-    category_label: LabelOut
+    category_label: TextLabelOut
     volume: int
-    title: LabelOut
+    title: TextLabelOut
     basis: str
     content_sha256: str
 
@@ -123,7 +123,7 @@ class DraftIn(StrictSchema):
     revision: int | None = Field(None, ge=1, description="The revision the edit is based on (stale: 409).")
 
 
-class PublishIn(StrictSchema):
+class DocumentsPublishIn(StrictSchema):
     revision: int | None = Field(None, ge=1)
 
 
@@ -134,7 +134,7 @@ class RevisionIn(StrictSchema):
     revision: int | None = Field(None, ge=1)
 
 
-class ReceiptOut(Schema):
+class DownloadReceiptOut(Schema):
     receipt: dict[str, Any] = Field(description="The canonical receipt (what the commitment covers).")
     commitment: str
     signature: dict[str, str]
@@ -313,7 +313,7 @@ def save_draft(request: HttpRequest, tender_id: int, payload: DraftIn) -> Docume
     response={201: VersionOut},
     summary="Publish version 1 (every required field filled)",
 )
-def publish(request: HttpRequest, tender_id: int, payload: PublishIn) -> Any:
+def publish(request: HttpRequest, tender_id: int, payload: DocumentsPublishIn) -> Any:
     principal = principal_for(request)
     document = _document_for_manager(principal, tender_id)
     version = services.publish(principal=principal, document_id=document.pk, revision=payload.revision)
@@ -358,7 +358,7 @@ def version_pdf(request: HttpRequest, tender_id: int, number: int) -> HttpRespon
 
 @router.post(
     "/tenders/{int:tender_id}/versions/{int:number}/download",
-    response={201: ReceiptOut},
+    response={201: DownloadReceiptOut},
     summary="Obtain a version as a bidder, with a signed receipt",
     description=(
         "No precondition beyond the bidder role and the download period. The receipt is signed by "
@@ -398,13 +398,13 @@ def check_receipt(request: HttpRequest, payload: ReceiptCheckIn) -> ReceiptCheck
     return ReceiptCheckOut(valid=valid, commitment=commitment)
 
 
-@router.get("/receipts", response=list[ReceiptOut], summary="My organisation's download receipts")
+@router.get("/receipts", response=list[DownloadReceiptOut], summary="My organisation's download receipts")
 def my_receipts(request: HttpRequest) -> list[dict[str, Any]]:
     principal = principal_for(request)
     return [receipt_json(r) for r in selectors.own_receipts(principal)[:200]]
 
 
-@router.get("/receipts/{number}", response=ReceiptOut, summary="One of my download receipts")
+@router.get("/receipts/{number}", response=DownloadReceiptOut, summary="One of my download receipts")
 def my_receipt(request: HttpRequest, number: str) -> dict[str, Any]:
     return receipt_json(selectors.own_receipt(principal_for(request), number))
 

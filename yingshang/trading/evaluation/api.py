@@ -68,7 +68,7 @@ class ExplanationIn(StrictSchema):
     text: str = Field(min_length=1, max_length=4000)
 
 
-class QuestionIn(StrictSchema):
+class ClarificationQuestionIn(StrictSchema):
     bid_id: int
     question: str = Field(min_length=1, max_length=4000)
 
@@ -188,7 +188,7 @@ def submit(request: HttpRequest, evaluation_id: int) -> Any:
     response=dict[str, Any],
     summary="Ask a bidder to clarify (member)",
 )
-def ask(request: HttpRequest, evaluation_id: int, payload: QuestionIn) -> Any:
+def ask(request: HttpRequest, evaluation_id: int, payload: ClarificationQuestionIn) -> Any:
     asked = services.request_clarification(
         principal=principal_for(request),
         evaluation_id=evaluation_id,

@@ -41,7 +41,7 @@ class ReviewIn(StrictSchema):
     note: str = Field("", max_length=500)
 
 
-class SuspendIn(StrictSchema):
+class ExpertSuspensionIn(StrictSchema):
     until: date | None = Field(None, description="inclusive; null lifts the suspension")
     reason: str = Field("", max_length=500)
 
@@ -99,7 +99,7 @@ class AcceptIn(StrictSchema):
     declaration: str = Field("", max_length=2000)
 
 
-class ReasonIn(StrictSchema):
+class DeclineIn(StrictSchema):
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -149,7 +149,7 @@ def review(request: HttpRequest, code: str, payload: ReviewIn) -> Any:
 
 
 @router.post("/pool/{code}/suspension", response=dict[str, Any], summary="Suspend or lift (centre staff)")
-def suspend(request: HttpRequest, code: str, payload: SuspendIn) -> Any:
+def suspend(request: HttpRequest, code: str, payload: ExpertSuspensionIn) -> Any:
     expert = services.suspend_expert(
         principal=principal_for(request), code=code, until=payload.until, reason=payload.reason
     )
@@ -267,6 +267,6 @@ def accept(request: HttpRequest, seat_id: int, payload: AcceptIn) -> Any:
 
 
 @router.post("/invitations/{seat_id}/decline", response=dict[str, Any], summary="Decline with a reason")
-def decline(request: HttpRequest, seat_id: int, payload: ReasonIn) -> Any:
+def decline(request: HttpRequest, seat_id: int, payload: DeclineIn) -> Any:
     seat = services.decline(principal=principal_for(request), seat_id=seat_id, reason=payload.reason)
     return {"seat_id": seat.pk, "status": seat.status}
