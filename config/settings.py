@@ -331,14 +331,17 @@ YINGSHANG["BROADCAST_RECHECK"] = float(os.environ.get("YINGSHANG_BROADCAST_RECHE
 # expert has to accept before a replacement is drawn; the committee-mean deviation (percent) that
 # needs a written explanation; the unit-price deviation from the control bill of quantities
 # (percent) that bid clearing flags; the credit scores file (the file-based stand-in for the
-# city's credit platform; empty: no credit source).
+# city's credit platform; a missing file: no scores).
 EXPERT_REPEAT_WINDOW_DAYS = int(os.environ.get("YINGSHANG_EXPERT_REPEAT_WINDOW_DAYS", "90"))
 EXPERT_RESPONSE_MINUTES = int(os.environ.get("YINGSHANG_EXPERT_RESPONSE_MINUTES", "30"))
 YINGSHANG["EVALUATION_ANOMALY_PERCENT"] = int(os.environ.get("YINGSHANG_EVALUATION_ANOMALY_PERCENT", "30"))
 YINGSHANG["EVALUATION_BOQ_DEVIATION_PERCENT"] = int(
     os.environ.get("YINGSHANG_EVALUATION_BOQ_DEVIATION_PERCENT", "20")
 )
-YINGSHANG["CREDIT_SCORES_FILE"] = os.environ.get("YINGSHANG_CREDIT_SCORES_FILE", "")
+# (Tests name their own credit files: none by default, so no test sees another's scores.)
+YINGSHANG["CREDIT_SCORES_FILE"] = os.environ.get(
+    "YINGSHANG_CREDIT_SCORES_FILE", "" if TESTING else str(VAR_DIR / "credit-scores.json")
+)
 # Seconds between passes of `yingshang ledger sequence --loop` (what `make run` starts).
 LEDGER_SEQUENCER_INTERVAL_SECONDS = float(os.environ.get("YINGSHANG_LEDGER_SEQUENCER_INTERVAL", "1"))
 # The domain clock's sandbox (accelerated time for rehearsals) is refused in production unless allowed.

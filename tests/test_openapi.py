@@ -40,7 +40,7 @@ def test_schema_names_are_unique() -> None:
 
     import config.api  # noqa: F401  (imports every context's API module)
 
-    def subclasses(cls: type) -> set[type]:
+    def subclasses(cls: type[Schema]) -> set[type[Schema]]:
         found = set(cls.__subclasses__())
         for sub in list(found):
             found |= subclasses(sub)

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from yingshang.demo.bids import DemoBids
 from yingshang.demo.city import DEMO_PASSWORD, DEMO_TOTP_SECRET, DIVISION, ORGANISATIONS, PEOPLE
+from yingshang.demo.evaluation import ensure_stages
 from yingshang.demo.opening import ensure_openings
 from yingshang.identity import facade as identity
 from yingshang.kernel.identifiers import make_uscc
@@ -25,6 +26,9 @@ class LoadReport:
     documents: int = 0
     bids: int = 0
     openings: int = 0
+    committees: int = 0
+    evaluations: int = 0
+    awards: int = 0
 
 
 def uscc_of(key: str) -> str:
@@ -90,6 +94,14 @@ def load() -> LoadReport:
         # Public tenders still without documents (a demo database loaded before the documents
         # context existed) get what their timeline still allows. Idempotent.
         documented = len(with_documents) + documents.load_documents_demo()
+    # Committees drawn for the opened tenders, their evaluations and awards (issue 7), each
+    # service in its own transaction: a sequencer running beside the loader sees the draws'
+    # commitments and may sign their beacons (the loader signs them itself otherwise).
+    stages = ensure_stages(
+        users=users,
+        organisations={key: org.pk for key, org in organisations.items()},
+        people={p.username: p.organisation for p in PEOPLE if "bidder" in p.roles},
+    )
     # The services recorded every fact in the ledger's outbox; sequence them now so the ledger
     # page shows a signed checkpoint at once (under `make run` the sequencer loop does this).
     ledger.sequence_once()
@@ -100,4 +112,7 @@ def load() -> LoadReport:
         documents=documented,
         bids=sealed_bids.made,
         openings=openings,
+        committees=stages.committees,
+        evaluations=stages.evaluations,
+        awards=stages.awards,
     )

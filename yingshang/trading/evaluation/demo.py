@@ -6,14 +6,14 @@ Called through ``facade.ensure_demo_evaluations`` by ``yingshang.demo`` and by
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
 from yingshang.identity import facade as identity
 from yingshang.kernel.policy import Principal
 from yingshang.trading.evaluation import services, states
-from yingshang.trading.evaluation.models import Bid, Evaluation, Member
+from yingshang.trading.evaluation.models import Bid, Evaluation, Member, Score
 
 #: The demo's method: comprehensive scoring, average benchmark with the opening's coefficient.
 DEMO_SPEC: dict[str, Any] = {
@@ -51,6 +51,45 @@ def _principal(user_id: int) -> Principal:
     return identity.principal_for_user(identity.get_user(user_id))
 
 
+def _marks(
+    method: Any, bids: list[Bid], i: int, *, abnormal: bool = False
+) -> tuple[dict[tuple[int, str], Decimal], list[services.VerdictInput]]:
+    """Member ``i``'s deterministic marks, close to the others' (``abnormal``: the first bid's
+    first item far below the committee, for the warning on abnormal scores)."""
+    scores: dict[tuple[int, str], Decimal] = {}
+    for j, bid in enumerate(bids):
+        for k, item in enumerate(method.scored_items):
+            base = item.max_points * Decimal("0.8") - Decimal(j % 3) + Decimal(i % 2) / 2
+            if abnormal and j == 0 and k == 0:
+                base = item.max_points * Decimal("0.35")
+            scores[(bid.bid_id, item.code)] = max(Decimal(0), base.quantize(Decimal("0.01")))
+        for adjustment in method.adjustments:
+            scores[(bid.bid_id, adjustment.code)] = Decimal(adjustment.min_fen)
+    verdicts = [services.VerdictInput(bid.bid_id, c.code, True) for bid in bids for c in method.criteria]
+    return scores, verdicts
+
+
+def _score_partly(evaluation: Evaluation, members: list[Member], bids: list[Bid], method: Any) -> None:
+    """Scoring under way: every member has entered marks, the second member's mark for the first
+    bid's first item is abnormally low (not yet explained: the warning shows), and every member
+    but the second and the last has submitted."""
+    if Score.objects.filter(member__evaluation=evaluation).exists():
+        return
+    for i, member in enumerate(members):
+        assert member.user_id is not None
+        scores, verdicts = _marks(method, bids, i, abnormal=i == 1)
+        services.save_scores(
+            principal=_principal(member.user_id),
+            evaluation_id=evaluation.pk,
+            scores=scores,
+            verdicts=verdicts,
+        )
+    for i, member in enumerate(members):
+        if i not in (1, len(members) - 1):
+            assert member.user_id is not None
+            services.submit(principal=_principal(member.user_id), evaluation_id=evaluation.pk)
+
+
 def run_evaluation(
     *,
     tender_id: int,
@@ -58,6 +97,7 @@ def run_evaluation(
     organiser_user_id: int,
     spec: Mapping[str, Any] | None = None,
     until: str = states.FINISHED,
+    partly: bool = False,
 ) -> Evaluation:
     """Start (if needed) and carry the lot's evaluation up to ``until`` (``scoring``: started,
     every member declared; ``signing``: scores submitted, report finished; ``finished``: signed
@@ -77,6 +117,8 @@ def run_evaluation(
         assert member.user_id is not None
         services.declare(principal=_principal(member.user_id), evaluation_id=evaluation.pk, confirm=True)
     if until == states.SCORING:
+        if partly and evaluation.status == states.SCORING:
+            _score_partly(evaluation, members, bids, method)
         return Evaluation.objects.get(pk=evaluation.pk)
     if evaluation.status == states.SCORING:
         for i, member in enumerate(members):
@@ -85,16 +127,7 @@ def run_evaluation(
             member.refresh_from_db()
             if member.submitted_at is not None:
                 continue
-            scores: dict[tuple[int, str], Decimal] = {}
-            for j, bid in enumerate(bids):
-                for item in method.scored_items:
-                    base = item.max_points * Decimal("0.8") - Decimal(j % 3) + Decimal(i % 2) / 2
-                    scores[(bid.bid_id, item.code)] = max(Decimal(0), base.quantize(Decimal("0.01")))
-                for adjustment in method.adjustments:
-                    scores[(bid.bid_id, adjustment.code)] = Decimal(adjustment.min_fen)
-            verdicts = [
-                services.VerdictInput(bid.bid_id, c.code, True) for bid in bids for c in method.criteria
-            ]
+            scores, verdicts = _marks(method, bids, i)
             services.save_scores(
                 principal=principal, evaluation_id=evaluation.pk, scores=scores, verdicts=verdicts
             )
@@ -126,10 +159,12 @@ def ensure_demo_evaluations(
     lots: Mapping[tuple[int, int], str],
     organiser_user_id: int,
     spec: Mapping[str, Any] | None = None,
+    partly: Collection[tuple[int, int]] = (),
 ) -> int:
     """Idempotent: carry each (tender id, lot id) to its stage (``scoring`` | ``signing`` |
     ``finished``). Each lot needs a finished opening and a complete committee (the experts
-    demo's draw). Returns how many lots changed."""
+    demo's draw). Lots in ``partly`` (stage ``scoring``) get every member's marks, one of them
+    abnormal and unexplained, and some members' submissions. Returns how many lots changed."""
     changed = 0
     for (tender_id, lot_id), stage in lots.items():
         before = (
@@ -138,7 +173,12 @@ def ensure_demo_evaluations(
             .first()
         )
         evaluation = run_evaluation(
-            tender_id=tender_id, lot_id=lot_id, organiser_user_id=organiser_user_id, spec=spec, until=stage
+            tender_id=tender_id,
+            lot_id=lot_id,
+            organiser_user_id=organiser_user_id,
+            spec=spec,
+            until=stage,
+            partly=(tender_id, lot_id) in partly,
         )
         if before != (evaluation.version, evaluation.status):
             changed += 1

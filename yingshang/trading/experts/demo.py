@@ -5,18 +5,30 @@ expert1..expert5 are linked to five of them. Idempotent (keyed by ``source_ref``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date, timedelta
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 
+from yingshang.draws import facade as draws
 from yingshang.identity import facade as identity
 from yingshang.kernel import clock
 from yingshang.kernel.identifiers import make_uscc
 from yingshang.ledger import facade as ledger
 from yingshang.ledger.contracts import Actor
-from yingshang.trading.experts import evidence, states
-from yingshang.trading.experts.models import DeclaredConflict, Expert, Relationship, Unavailability
+from yingshang.trading.experts import evidence, services, states
+from yingshang.trading.experts.models import (
+    DeclaredConflict,
+    DrawRound,
+    Expert,
+    Need,
+    Relationship,
+    Seat,
+    Unavailability,
+)
 
 EMPLOYERS: dict[str, tuple[str, str]] = {
     "univ": ("金城理工大学", make_uscc("1", "2", "620100", "MB1A0008")),
@@ -144,13 +156,19 @@ def _ensure(  # noqa: PLR0917  (one row of the tables above)
     return expert, True
 
 
-def ensure_pool(*, expert_user_ids: Mapping[str, int] | None = None) -> list[str]:
+def ensure_pool(
+    *, expert_user_ids: Mapping[str, int] | None = None, registered_at: datetime | None = None
+) -> list[str]:
     """Create (once) the demo pool; link expert1..expert5 (``expert_user_ids`` username -> user
-    id, default: looked up by username). Returns every demo expert's code."""
+    id, default: looked up by username). ``registered_at``: when the experts joined the pool
+    (default now; suspensions and unavailability still run from today). Returns every demo
+    expert's code."""
     users = _user_ids(expert_user_ids)
     codes: list[str] = []
     today = clock.today_in_shanghai()
-    with transaction.atomic():
+    real_now = clock.now()
+    joined = clock.use(clock.FixedClock(registered_at)) if registered_at is not None else _same_clock()
+    with transaction.atomic(), joined:
         by_ref: dict[str, Expert] = {}
         for ref, name, region, specialties, employer, titles in LOCAL:
             expert, created = _ensure("", ref, name, region, specialties, employer, titles)
@@ -167,13 +185,13 @@ def ensure_pool(*, expert_user_ids: Mapping[str, int] | None = None) -> list[str
                 expert.blacklist_reason = "评标中私下接触投标人（经查实）"
                 expert.credit_score = 40
                 expert.credit_record = [
-                    {"at": clock.now().isoformat(), "delta": -60, "reason": "私下接触投标人"}
+                    {"at": real_now.isoformat(), "delta": -60, "reason": "私下接触投标人"}
                 ]
             if number == 29:
                 Unavailability.objects.create(
                     expert=expert,
-                    starts_at=clock.now(),
-                    ends_at=clock.now() + timedelta(days=60),
+                    starts_at=real_now,
+                    ends_at=real_now + timedelta(days=60),
                     reason="出国访学",
                 )
             if number == 30:
@@ -192,7 +210,7 @@ def ensure_pool(*, expert_user_ids: Mapping[str, int] | None = None) -> list[str
                     expert=expert,
                     organisation_uscc=make_uscc("9", "1", "620100", "MA7C0002"),
                     reason="配偶在该公司任职",
-                    declared_at=clock.now(),
+                    declared_at=clock.now(),  # when the expert joined
                 )
             expert.save()
         for source, ref, name, region, specialties, employer, titles in IMPORTED:
@@ -209,3 +227,114 @@ def ensure_pool(*, expert_user_ids: Mapping[str, int] | None = None) -> list[str
                 expert.user_id = user_id
                 expert.save(update_fields=["user"])
     return codes
+
+
+@contextmanager
+def _same_clock() -> Iterator[None]:
+    yield
+
+
+# ---------------------------------------------------------------- committees
+
+
+@dataclass(frozen=True)
+class DemoRow:
+    """One row of a demo need: ``count`` experts of ``specialty`` from ``regions`` (remote:
+    evaluated from another city)."""
+
+    specialty: str
+    count: int
+    regions: tuple[str, ...] = ()
+    remote: bool = False
+
+
+#: An account for a drawn expert without one: (expert) -> user id (the demo loader makes it).
+AccountFor = Callable[[Expert], int]
+
+
+def _principal(user_id: int) -> identity.Principal:
+    return identity.principal_for_user(identity.get_user(user_id))
+
+
+def _beacon_and_perform(need: Need, at: datetime, account_for: AccountFor) -> None:
+    """Sign the beacon (one sequencer pass), perform the need's prepared draws on the clock
+    ``at``, give each drawn expert an account, and turn the draws into invitations."""
+    rounds = list(DrawRound.objects.filter(row__need=need, status=states.PREPARED))
+    if not rounds:
+        return
+    with clock.use(clock.FixedClock(at)):
+        for attempt in range(50):
+            ledger.sequence_once()  # the beacon: the first signed checkpoint after the commitment
+            summaries = [draws.perform_draw(draw_id=r.draw_id) for r in rounds]
+            if all(s is not None and s.result is not None for s in summaries):
+                break
+            time.sleep(0.1 * (attempt + 1))  # another sequencer holds the lock: wait for its pass
+        else:
+            raise RuntimeError("the expert draw's beacon did not appear")
+        for summary in summaries:
+            assert summary is not None and summary.result is not None
+            for expert in Expert.objects.filter(code__in=summary.result, user__isnull=True):
+                services.link_user(code=expert.code, user_id=account_for(expert))
+        services.complete_due(now=at)
+
+
+def _answer(need: Need, at: datetime, decline: str | None) -> None:
+    """Every open invitation answered a few minutes after ``at``: accepted with the no-conflict
+    declaration, except (when ``decline`` gives a reason and nobody declined yet) the second."""
+    declined = Seat.objects.filter(need=need, status=states.DECLINED).exists()
+    for minute, seat in enumerate(Seat.objects.filter(need=need, status=states.INVITED).order_by("order"), 3):
+        assert seat.user_id is not None
+        with clock.use(clock.FixedClock(at + timedelta(minutes=minute))):
+            if decline and not declined and seat.order == 2:
+                services.decline(principal=_principal(seat.user_id), seat_id=seat.pk, reason=decline)
+                declined = True
+            else:
+                services.accept(principal=_principal(seat.user_id), seat_id=seat.pk, no_conflict=True)
+
+
+def ensure_committee(
+    *,
+    tender_id: int,
+    lot_id: int,
+    organiser_user_id: int,
+    rows: Sequence[DemoRow],
+    stated_at: datetime,
+    drawn_at: datetime,
+    evaluation_at: datetime,
+    account_for: AccountFor,
+    decline: str | None = None,
+) -> bool:
+    """The lot's committee through the real services: the need stated by the organiser at
+    ``stated_at``, the draw committed at ``drawn_at`` and performed on the first checkpoint after
+    it, every drawn expert (an account made by ``account_for`` where missing) answering within
+    minutes; with ``decline`` one member declines and a replacement is drawn the same way.
+    Idempotent; whether anything was done."""
+    need = Need.objects.filter(tender_id=tender_id, lot_id=lot_id).first()
+    if need is not None and not Seat.objects.filter(need=need, status=states.INVITED).exists():
+        wanted = sum(row.count for row in need.rows.all()) + need.representatives
+        if Seat.objects.filter(need=need, status=states.CONFIRMED).count() >= wanted:
+            return False  # complete
+    organiser = _principal(organiser_user_id)
+    if need is None:
+        with clock.use(clock.FixedClock(stated_at)):
+            need = services.state_need(
+                principal=organiser,
+                tender_id=tender_id,
+                lot_id=lot_id,
+                rows=[services.RowInput(r.specialty, r.count, r.regions, r.remote) for r in rows],
+                representatives=0,
+                evaluation_at=evaluation_at,
+            )
+    if not DrawRound.objects.filter(row__need=need).exists():
+        with clock.use(clock.FixedClock(drawn_at)):
+            services.start_draw(principal=organiser, tender_id=tender_id, lot_id=lot_id)
+    at = drawn_at + timedelta(minutes=1)
+    for _round in range(4):
+        _beacon_and_perform(need, at, account_for)
+        _answer(need, at, decline)
+        at += timedelta(minutes=20)
+        with clock.use(clock.FixedClock(at)):
+            services.complete_due(now=at)  # a replacement for a decline
+        if not DrawRound.objects.filter(row__need=need, status=states.PREPARED).exists():
+            break
+    return True

@@ -6,7 +6,8 @@ once :func:`publish_identities` has run (T9.secret).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 
 from yingshang.kernel.errors import Conflict
 from yingshang.kernel.text import Text
@@ -21,6 +22,7 @@ __all__ = [
     "NamedMember",
     "assignments_of",
     "committee",
+    "ensure_demo_committee",
     "ensure_demo_pool",
     "member_code",
     "named_committee",
@@ -108,13 +110,50 @@ def named_committee(tender_id: int, lot_id: int) -> tuple[NamedMember, ...]:
     return _named(need)
 
 
-def ensure_demo_pool(*, expert_user_ids: Mapping[str, int] | None = None) -> list[str]:
+def ensure_demo_pool(
+    *, expert_user_ids: Mapping[str, int] | None = None, registered_at: datetime | None = None
+) -> list[str]:
     """Idempotent demo pool of 36 experts (see ``demo.py``); links the accounts ``expert1`` ..
     ``expert5`` (``expert_user_ids``: username -> user id; default: looked up by username).
-    Returns the experts' codes in a stable order."""
+    ``registered_at``: when they joined the pool (default now). Returns the experts' codes in a
+    stable order."""
     from yingshang.trading.experts import demo
 
-    return demo.ensure_pool(expert_user_ids=expert_user_ids)
+    return demo.ensure_pool(expert_user_ids=expert_user_ids, registered_at=registered_at)
+
+
+def ensure_demo_committee(
+    *,
+    tender_id: int,
+    lot_id: int,
+    organiser_user_id: int,
+    rows: Sequence[tuple[str, int, Sequence[str], bool]],
+    stated_at: datetime,
+    drawn_at: datetime,
+    evaluation_at: datetime,
+    account_for: Callable[[str, str, str, str], int],
+    decline: str | None = None,
+) -> bool:
+    """Idempotent demo committee of a lot through the real services and draws (see
+    ``demo.ensure_committee``): ``rows`` (specialty, count, regions, remote); the need stated at
+    ``stated_at`` by the organiser (the tender's agency), the draw committed at ``drawn_at`` and
+    performed on the next signed checkpoint; ``account_for(source_ref, name, employer_name,
+    employer_uscc) -> user id`` makes an account for a drawn expert without one; ``decline``:
+    the reason the second drawn member declines (a replacement is drawn). Whether anything was
+    done."""
+    from yingshang.trading.experts import demo
+
+    return demo.ensure_committee(
+        tender_id=tender_id,
+        lot_id=lot_id,
+        organiser_user_id=organiser_user_id,
+        rows=[demo.DemoRow(s, c, tuple(r), remote) for s, c, r, remote in rows],
+        stated_at=stated_at,
+        drawn_at=drawn_at,
+        evaluation_at=evaluation_at,
+        account_for=lambda e: account_for(e.source_ref, e.name, e.employer_name, e.employer_uscc),
+        decline=decline,
+    )
 
 
 def expert_codes(usernames: Sequence[str] = ()) -> dict[str, str]:
