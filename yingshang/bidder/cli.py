@@ -321,6 +321,33 @@ def cmd_open_key(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_clarifications(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        _json(client.clarifications())
+    return EXIT_OK
+
+
+def cmd_clarify(args: argparse.Namespace) -> int:
+    from yingshang.bidder.clarify import reply_body
+
+    clarification_id = _int(args.clarification, "clarification id")
+    if args.file:
+        try:
+            reply = Path(args.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read the reply file {args.file}: {exc}", code="bad_reply_file") from exc
+    else:
+        reply = args.text or ""
+    key, chain = _signer(args)
+    body = reply_body(clarification_id, reply, key, chain)
+    with _client(args) as client:
+        answer = client.reply_clarification(clarification_id, body)
+    _out(f"signed reply to clarification {clarification_id} sent")
+    if answer:
+        _json(answer)
+    return EXIT_OK
+
+
 # -- parser -----------------------------------------------------------------------------------------
 
 
@@ -351,6 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _local_commands(commands)
     _server_commands(commands)
+    _evaluation_commands(commands)
     return parser
 
 
@@ -441,6 +469,25 @@ def _server_commands(commands: Any) -> None:
     source.add_argument("--enc-key", help="the encryption private key: re-derive the content key")
     open_key.add_argument("--key-password-file", help="file holding the encryption key's password")
     open_key.set_defaults(run=cmd_open_key)
+
+
+def _evaluation_commands(commands: Any) -> None:
+    questions = commands.add_parser(
+        "clarifications", help="the evaluation committee's questions to you (评标澄清) and your replies"
+    )
+    _server_options(questions)
+    questions.set_defaults(run=cmd_clarifications)
+
+    clarify = commands.add_parser(
+        "clarify", help="answer a clarification with a reply signed by your certificate"
+    )
+    clarify.add_argument("clarification", help="the clarification's id (from `clarifications`)")
+    text = clarify.add_mutually_exclusive_group(required=True)
+    text.add_argument("--text", help="the reply")
+    text.add_argument("--file", help="a UTF-8 text file holding the reply")
+    _signer_options(clarify)
+    _server_options(clarify)
+    clarify.set_defaults(run=cmd_clarify)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

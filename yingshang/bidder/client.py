@@ -34,6 +34,7 @@ from yingshang.bidder.progress import Progress
 
 BIDS = "/api/v1/trading/bids"
 IDENTITY = "/api/v1/identity/certificate"
+EVALUATION = "/api/v1/trading/evaluation"
 STATE_FORMAT = "yingshang-upload-state/1"
 IDEMPOTENCY_LABEL = "yingshang-bidder/upload/1"
 
@@ -200,6 +201,20 @@ class BidderClient:
         target = url if url.startswith(("http://", "https://")) else urljoin(self.base_url + "/", url)
         return self.request(
             "POST", target, json=signed_body(challenge_id, chain, signature), idempotent=False
+        )
+
+    # -- evaluation clarifications -------------------------------------------------------------
+
+    def clarifications(self) -> Any:
+        """``GET /api/v1/trading/evaluation/clarifications``: the questions the committee asked
+        the token's organisation, with any reply already given."""
+        return self.request("GET", f"{EVALUATION}/clarifications")
+
+    def reply_clarification(self, clarification_id: int, body: Mapping[str, Any]) -> Any:
+        """``POST /api/v1/trading/evaluation/clarifications/{id}/reply`` with a signed reply
+        (``yingshang.bidder.clarify.reply_body``)."""
+        return self.request(
+            "POST", f"{EVALUATION}/clarifications/{clarification_id}/reply", json=dict(body), idempotent=False
         )
 
     # -- bids -------------------------------------------------------------------------------------

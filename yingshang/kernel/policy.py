@@ -52,6 +52,7 @@ __all__ = [
     "Principal",
     "UnknownAction",
     "denied_error",
+    "require_token_scope",
     "scope_allows",
 ]
 
@@ -156,6 +157,17 @@ def _pure_denied(principal: Principal, action: str, message: Text) -> Exception:
 #: Builds the exception :meth:`Policy.require` raises: ``(principal, action, message) -> Exception``.
 #: The identity app replaces it at start-up with one raising ``kernel.errors`` classes.
 denied_error: Callable[[Principal, str, Text], Exception] = _pure_denied
+
+
+def require_token_scope(principal: Principal, scope: str, *also: str) -> None:
+    """For a call that came with an API token: refuse (``denied_error``) unless the token's
+    scopes cover ``scope`` or one of ``also``. A browser session (``scopes is None``) passes.
+    For APIs that check roles in their services rather than through a :class:`Policy`."""
+    if principal.scopes is None or any(principal.has_scope(s) for s in (scope, *also)):
+        return
+    raise denied_error(
+        principal, scope, Text(zh=MESSAGE_SCOPE.zh, en=MESSAGE_SCOPE.en, params={"scope": scope})
+    )
 
 
 class Policy(Generic[T]):

@@ -14,12 +14,26 @@ from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
 from yingshang.files import facade as files
-from yingshang.identity.facade import API_AUTH, principal_for
+from yingshang.identity import facade as identity
+from yingshang.identity.facade import API_AUTH
+from yingshang.kernel.policy import Principal, require_token_scope
 from yingshang.trading.evaluation import selectors, services
 from yingshang.trading.evaluation.models import Clarification
 from yingshang.trading.evaluation.permissions import member_of
 
 router = Router(auth=API_AUTH, tags=["trading: evaluation"])
+
+
+def principal_for(request: HttpRequest, *, bidder_tool: bool = False) -> Principal:
+    """The caller. With an API token the token must carry ``evaluation:read`` (reads) or
+    ``evaluation:write`` (writes). The bidder tool's certificate-bound token (``bids:write``) may list and answer
+    its clarifications (``bidder_tool``)."""
+    principal = identity.principal_for(request)
+    read = request.method in ("GET", "HEAD")
+    require_token_scope(
+        principal, f"evaluation:{'read' if read else 'write'}", *(("bids:write",) if bidder_tool else ())
+    )
+    return principal
 
 
 class StrictSchema(Schema):
@@ -207,7 +221,7 @@ def ask(request: HttpRequest, evaluation_id: int, payload: ClarificationQuestion
     "/clarifications", response=list[dict[str, Any]], summary="Clarifications asked of your organisation"
 )
 def my_clarifications(request: HttpRequest) -> Any:
-    principal = principal_for(request)
+    principal = principal_for(request, bidder_tool=True)
     if principal.organisation_id is None or not principal.has_role("bidder"):
         return []
     return [
@@ -234,7 +248,7 @@ def my_clarifications(request: HttpRequest) -> Any:
 )
 def reply(request: HttpRequest, clarification_id: int, payload: ReplyIn) -> Any:
     answered = services.reply_clarification(
-        principal=principal_for(request),
+        principal=principal_for(request, bidder_tool=True),
         clarification_id=clarification_id,
         reply=payload.reply,
         signature_b64=payload.signature,

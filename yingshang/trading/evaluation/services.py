@@ -28,6 +28,7 @@ import rfc8785
 from django.db import transaction
 
 from yingshang import envelope
+from yingshang.bidder import clarify
 from yingshang.files import facade as files
 from yingshang.identity import facade as identity
 from yingshang.kernel import clock, statutory
@@ -55,7 +56,7 @@ from yingshang.trading.experts import facade as experts
 from yingshang.trading.opening import facade as opening
 from yingshang.trading.projects import facade as projects
 
-REPLY_FORMAT = "yingshang-clarification-reply/1"
+REPLY_FORMAT = clarify.REPLY_FORMAT
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -556,9 +557,9 @@ def submit(*, principal: Principal, evaluation_id: int) -> Member:
 
 
 def reply_payload(clarification_id: int, reply: str) -> bytes:
-    """The bytes a bidder signs for a reply: format line, request id, SHA-256 of the UTF-8 reply."""
-    digest = hashlib.sha256(reply.encode("utf-8")).hexdigest()
-    return f"{REPLY_FORMAT}\n{clarification_id}\n{digest}".encode()
+    """The bytes a bidder signs for a reply (the bidder tool's own function, so the two agree):
+    format line, request id, SHA-256 of the UTF-8 reply."""
+    return clarify.reply_payload(clarification_id, reply)
 
 
 def request_clarification(

@@ -15,10 +15,21 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
-from yingshang.identity.facade import API_AUTH, principal_for
+from yingshang.identity import facade as identity
+from yingshang.identity.facade import API_AUTH
+from yingshang.kernel.policy import Principal, require_token_scope
 from yingshang.trading.experts import selectors, services
 
 router = Router(auth=API_AUTH, tags=["trading: experts"])
+
+
+def principal_for(request: HttpRequest) -> Principal:
+    """The caller. With an API token the token must carry ``experts:read`` (reads) or
+    ``experts:write`` (writes)."""
+    principal = identity.principal_for(request)
+    read = request.method in ("GET", "HEAD")
+    require_token_scope(principal, f"experts:{'read' if read else 'write'}")
+    return principal
 
 
 class StrictSchema(Schema):
