@@ -192,3 +192,12 @@ def test_policy_module_imports_no_django() -> None:
             for alias in (node.names if isinstance(node, ast.Import) else [None])  # type: ignore[list-item]
         ]
         assert not [name for name in imported if name.startswith("django")], module.__name__
+
+
+def test_require_token_scope_holds_tokens_to_their_scopes_and_lets_sessions_pass() -> None:
+    policy.require_token_scope(principal("expert"), "evaluation:write")  # a session
+    policy.require_token_scope(principal("expert", scopes={"evaluation:write"}), "evaluation:read")
+    policy.require_token_scope(principal("bidder", scopes={"bids:write"}), "evaluation:write", "bids:write")
+    with pytest.raises(errors.PermissionDenied) as caught:
+        policy.require_token_scope(principal("bidder", scopes={"evaluation:read"}), "evaluation:write")
+    assert "evaluation:write" in caught.value.message.render("en")
