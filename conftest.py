@@ -52,3 +52,19 @@ def _no_language_carried_over():
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def platform_clock():
+    """The domain clock of the whole process (a live server's threads included), fixed at the
+    projects test factories' ``START`` and restored after: for tests against a live server."""
+    from yingshang.kernel import clock
+    from yingshang.trading.projects.tests.factories import START
+
+    fixed = clock.FixedClock(START)
+    previous = clock.installed()
+    clock.install(fixed)
+    try:
+        yield fixed
+    finally:
+        clock.install(previous)

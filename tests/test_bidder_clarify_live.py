@@ -5,7 +5,6 @@ by the platform; a token without the scope for it is refused. Real certificates,
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from yingshang.trading.evaluation import services
 from yingshang.trading.evaluation.models import Clarification
 from yingshang.trading.evaluation.tests.builders import finished_opening, seated
 from yingshang.trading.opening.tests.builders import Hall
-from yingshang.trading.projects.tests.factories import START, Cast, published_tender
+from yingshang.trading.projects.tests.factories import Cast, published_tender
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,18 +32,6 @@ SPEC = {
     ],
     "price": {"benchmark": "lowest"},
 }
-
-
-@pytest.fixture
-def platform_clock() -> Iterator[clock.FixedClock]:
-    """The domain clock of the live server's thread too (installed process-wide)."""
-    fixed = clock.FixedClock(START)
-    previous = clock.installed()
-    clock.install(fixed)
-    try:
-        yield fixed
-    finally:
-        clock.install(previous)
 
 
 def test_a_bidder_answers_a_clarification_with_the_tool(

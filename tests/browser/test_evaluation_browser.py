@@ -11,7 +11,6 @@ the others have signed, that the report is finished.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from yingshang.trading.evaluation import facade, services
 from yingshang.trading.evaluation.models import Bid, Evaluation, Member
 from yingshang.trading.evaluation.tests.builders import finished_opening, seated
 from yingshang.trading.opening.tests.builders import Hall
-from yingshang.trading.projects.tests.factories import START, Cast, published_tender
+from yingshang.trading.projects.tests.factories import Cast, published_tender
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,17 +44,6 @@ SPEC = {
     ],
     "price": {"benchmark": "lowest"},
 }
-
-
-@pytest.fixture
-def platform_clock() -> Iterator[clock.FixedClock]:
-    fixed = clock.FixedClock(START)
-    previous = clock.installed()
-    clock.install(fixed)
-    try:
-        yield fixed
-    finally:
-        clock.install(previous)
 
 
 def sign_in(page: Page, base: str, username: str, next_path: str) -> None:

@@ -40,7 +40,7 @@ from yingshang.trading.bids.tests.builders import PKI_NOW, trust
 from yingshang.trading.opening import services
 from yingshang.trading.opening.models import OpeningSession
 from yingshang.trading.opening.tests.builders import Entrant, Hall
-from yingshang.trading.projects.tests.factories import START, Cast, published_tender
+from yingshang.trading.projects.tests.factories import Cast, published_tender
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,18 +55,6 @@ def patient_expect() -> Iterator[None]:
         yield
     finally:
         expect.set_options(timeout=5_000)
-
-
-@pytest.fixture
-def platform_clock() -> Iterator[clock.FixedClock]:
-    """The domain clock of the whole process (the server's threads included), restored after."""
-    fixed = clock.FixedClock(START)
-    previous = clock.installed()
-    clock.install(fixed)
-    try:
-        yield fixed
-    finally:
-        clock.install(previous)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ the factories; intake, acceptance, tender, timeline and publication go through t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pyotp
@@ -20,23 +19,11 @@ from playwright.sync_api import Page, expect
 
 from yingshang.identity.testing import PASSWORD, totp_secret_of
 from yingshang.kernel import clock
-from yingshang.trading.projects.tests.factories import START, Cast, bj, published_tender
+from yingshang.trading.projects.tests.factories import Cast, bj, published_tender
 
 NAME = "金城市南湖公园景观提升工程"
 TITLE = f"{NAME}施工招标公告"
 DEADLINE = bj(2025, 3, 25, 9, 30)
-
-
-@pytest.fixture
-def platform_clock() -> Iterator[clock.FixedClock]:
-    """The domain clock of the whole process (the live server's thread included), restored after."""
-    fixed = clock.FixedClock(START)
-    previous = clock.installed()
-    clock.install(fixed)
-    try:
-        yield fixed
-    finally:
-        clock.install(previous)
 
 
 def new_page(browser: Any) -> Page:
