@@ -32,6 +32,25 @@ AWARD_NOTICE = "award.award_notice"
 RESULT_NOTICE = "award.result_notice"
 REPORT_FILED = "award.report_filed"
 
+STATUS_LABELS: dict[str, Text] = {
+    states.RECEIVED: Text(zh="已收到评标报告", en="report received"),
+    states.PUBLICITY: Text(zh="中标候选人公示中", en="candidates in publicity"),
+    states.SUSPENDED: Text(zh="因异议暂停", en="suspended by an objection"),
+    states.PUBLICITY_ENDED: Text(zh="公示期满，待定标", en="publicity ended, award pending"),
+    states.AWARDED: Text(zh="已定标", en="awarded"),
+    states.CONTRACTED: Text(zh="已签订合同", en="contract signed"),
+    states.REPORTED: Text(zh="已提交书面报告", en="reported to the supervisor"),
+    states.COMPLETED: Text(zh="已完成（合同与书面报告）", en="completed (contract and report)"),
+    states.RETENDER: Text(zh="重新招标", en="re-tendered"),
+}
+
+CLOCK_LABELS: dict[str, Text] = {
+    states.OPEN: Text(zh="进行中", en="running"),
+    states.OVERDUE: Text(zh="已逾期", en="overdue"),
+    states.MET: Text(zh="按时完成", en="met in time"),
+    states.MET_LATE: Text(zh="逾期完成", en="met late"),
+}
+
 REASONS: dict[str, Text] = {
     states.GAVE_UP: Text(zh="放弃中标", en="gave up the award"),
     states.FORCE_MAJEURE: Text(zh="因不可抗力不能履行合同", en="cannot perform because of force majeure"),

@@ -30,6 +30,7 @@ from yingshang.kernel.money import InvalidAmount, format_fen, parse_yuan
 from yingshang.trading.award import messages as texts
 from yingshang.trading.award import selectors, services, states
 from yingshang.trading.award.models import Award
+from yingshang.trading.projects import facade as projects
 
 View = Callable[..., HttpResponseBase]
 
@@ -98,7 +99,23 @@ def _upload(request: HttpRequest, name: str, purpose: str, *, required: bool = T
     return ref.id
 
 
+def _lot_name(tender_id: int, lot_id: int, known: dict[int, dict[int, str]] | None = None) -> str:
+    """The lot's name (标段名称) from the projects context; ``known`` caches a tender's lots."""
+    cache = known if known is not None else {}
+    if tender_id not in cache:
+        try:
+            project_id = projects.tender_summary(tender_id).project_id
+            cache[tender_id] = {lot.id: lot.name for lot in projects.project_summary(project_id).lots}
+        except DomainError:
+            cache[tender_id] = {}
+    return cache[tender_id].get(lot_id, str(lot_id))
+
+
 def _decorate(view: dict[str, Any]) -> dict[str, Any]:
+    view["status_label"] = texts.STATUS_LABELS.get(view["status"], view["status"])
+    view["lot_name"] = _lot_name(view["tender_id"], view["lot_id"])
+    for clock_row in view.get("clocks") or []:
+        clock_row["status_label"] = texts.CLOCK_LABELS.get(clock_row["status"], clock_row["status"])
     for c in view["candidates"]:
         c["price"] = format_fen(c["price_fen"])
         c["evaluated_price"] = (
@@ -114,7 +131,16 @@ def _decorate(view: dict[str, Any]) -> dict[str, Any]:
 @require_GET
 def award_list(request: HttpRequest) -> HttpResponse:
     principal = principal_for(request)
-    rows = [a for a in selectors.public_awards() if selectors.may_see(principal, a)]
+    known: dict[int, dict[int, str]] = {}
+    rows = [
+        {
+            "award": a,
+            "lot_name": _lot_name(a.tender_id, a.lot_id, known),
+            "status_label": texts.STATUS_LABELS.get(a.status, a.status),
+        }
+        for a in selectors.public_awards()
+        if selectors.may_see(principal, a)
+    ]
     return render(request, "award/list.html", {"rows": rows})
 
 
