@@ -27,6 +27,26 @@ NOT_MANAGER = Text(
     zh="只有该项目的招标人、代理机构或交易中心工作人员可以组织评标。",
     en="Only the tender's tenderer or agency, or centre staff, can organise the evaluation.",
 )
+#: Labels the pages show for codes.
+STATUS_LABELS: dict[str, Text] = {
+    "scoring": Text(zh="评审中", en="scoring"),
+    "signing": Text(zh="签署评标报告", en="signing the report"),
+    "finished": Text(zh="评标完成", en="finished"),
+}
+METHOD_LABELS: dict[str, Text] = {
+    "qualification": Text(zh="资格审查（合格制）", en="qualification review (pass/fail)"),
+    "comprehensive": Text(zh="综合评估法", en="comprehensive scoring"),
+    "lowest_evaluated_price": Text(zh="经评审的最低投标价法", en="lowest evaluated price"),
+}
+BOQ_LABELS: dict[str, Text] = {
+    "": Text(zh="—", en="—"),
+    "none": Text(zh="未附工程量清单", en="no bill of quantities"),
+    "ok": Text(zh="清标无异常", en="cleared, nothing found"),
+    "findings": Text(zh="清标发现问题", en="clearing findings"),
+    "invalid": Text(zh="清单格式无效", en="bill not readable"),
+}
+TOTAL_LABEL = Text(zh="主观分合计", en="subjective total")
+
 NOT_MEMBER = Text(zh="您不是该评标委员会的成员。", en="You are not a member of this committee.")
 NOT_CHAIR = Text(zh="只有主任委员可以执行此操作。", en="Only the committee chair can do this.")
 NO_EVALUATION = Text(zh="没有这次评标。", en="There is no such evaluation.")

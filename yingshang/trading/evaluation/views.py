@@ -29,9 +29,20 @@ from yingshang.identity.facade import principal_for
 from yingshang.kernel.errors import DomainError, NotFound, PermissionDenied
 from yingshang.kernel.money import format_fen
 from yingshang.kernel.policy import Principal
+from yingshang.trading.evaluation import messages as messages_
 from yingshang.trading.evaluation import selectors, services
 from yingshang.trading.evaluation.permissions import member_of
 from yingshang.trading.projects import facade as projects
+
+
+def _lot_name(tender_id: int, lot_id: int) -> str:
+    """The lot's name (标段名称), or its number where the projects context does not know it."""
+    try:
+        project_id = projects.tender_summary(tender_id).project_id
+        lots = {lot.id: lot.name for lot in projects.project_summary(project_id).lots}
+    except NotFound:
+        lots = {}
+    return lots.get(lot_id, str(lot_id))
 
 
 def _title(tender_id: int) -> str:
@@ -48,7 +59,15 @@ def evaluation_list(request: HttpRequest) -> HttpResponse:
     rows = []
     for e in selectors.mine(principal):
         me = member_of(principal, e)
-        rows.append({"evaluation": e, "title": _title(e.tender_id), "code": me.code if me else ""})
+        rows.append(
+            {
+                "evaluation": e,
+                "title": _title(e.tender_id),
+                "code": me.code if me else "",
+                "lot_name": _lot_name(e.tender_id, e.lot_id),
+                "status_label": messages_.STATUS_LABELS.get(e.status, e.status),
+            }
+        )
     return render(request, "evaluation/list.html", {"rows": rows})
 
 
@@ -100,7 +119,21 @@ def room(request: HttpRequest, evaluation_id: int) -> HttpResponse:
             }
         )
     you = view.get("you")
+    bidder_names = {b["bid_id"]: b.get("bidder_name", "") for b in bids}
+    item_names = {i["code"]: i for i in items + adjustments}
+    english = (getattr(request, "LANGUAGE_CODE", "") or "").startswith("en")
+    for bid in bids:
+        bid["boq_label"] = messages_.BOQ_LABELS.get(bid.get("boq_status") or "", bid.get("boq_status"))
+    for anomaly in view.get("anomalies") or []:
+        anomaly["bidder_name"] = bidder_names.get(anomaly["bid_id"]) or anomaly["bid_id"]
+        named = item_names.get(anomaly["item"])
+        anomaly["item_label"] = (
+            (named["en"] if english else named["zh"]) if named else str(messages_.TOTAL_LABEL)
+        )
     context: dict[str, Any] = {
+        "lot_name": _lot_name(evaluation.tender_id, evaluation.lot_id),
+        "status_label": messages_.STATUS_LABELS.get(evaluation.status, evaluation.status),
+        "method_label": messages_.METHOD_LABELS.get(evaluation.method, evaluation.method),
         "evaluation": evaluation,
         "view": view,
         "title": _title(evaluation.tender_id),
@@ -111,7 +144,7 @@ def room(request: HttpRequest, evaluation_id: int) -> HttpResponse:
         "criteria": criteria,
         "candidates": candidates,
         "all_submitted": all(m["submitted"] for m in view["members"]),
-        "english": (getattr(request, "LANGUAGE_CODE", "") or "").startswith("en"),
+        "english": english,
         "declaration_zh": (view.get("declaration") or {}).get("zh-hans", ""),
     }
     return render(request, "evaluation/room.html", context)
