@@ -201,7 +201,7 @@ def test_pages(setting) -> None:
     assert "EX-" in body and "测试专家" not in body  # centre staff: codes only
     member = client_for(users[0])
     mine = member.get("/trading/experts/invitations/")
-    assert mine.status_code == 200 and "confirmed" in mine.content.decode()
+    assert mine.status_code == 200 and "已确认参加" in mine.content.decode()
     assert client_for(setting.cast.bidder_user).get("/trading/experts/").status_code == 403
 
 
