@@ -29,6 +29,8 @@ class Award(models.Model):
     received_at = models.DateTimeField(_("report received at"))
     #: The report's scores per member code (the anonymised publication is made from them).
     scores = models.JSONField(default=list, blank=True)
+    #: The scoring items' names from the report: [{"code", "zh", "en"}].
+    score_items = models.JSONField(default=list, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=[(s, s) for s in states.STATUSES], default=states.RECEIVED
     )

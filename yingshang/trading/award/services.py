@@ -238,6 +238,7 @@ def receive_report(report: EvaluationReport, *, actor: Actor | None = None) -> A
                     {"member": s.member_code, "bid_id": s.bid_id, "item": s.item, "value": str(s.value)}
                     for s in report.scores
                 ],
+                score_items=[{"code": i.code, "zh": i.zh, "en": i.en} for i in report.items],
                 created_at=now,
             )
             for c in sorted(report.candidates, key=lambda c: c.rank):
@@ -663,12 +664,15 @@ def coded_scores(award: Award) -> list[dict[str, Any]]:
     order = sorted(members, key=lambda m: hashlib.sha256(f"{award.report_sha256}:{m}".encode()).hexdigest())
     letters = {m: _letter(i) for i, m in enumerate(order)}
     bidders = {c.bid_id: c.bidder_name for c in award.candidates.all()}
+    names = {i["code"]: i for i in award.score_items}
     out = [
         {
             "code": letters[s["member"]],
             "bid_id": s["bid_id"],
             "bidder": bidders.get(s["bid_id"], ""),
             "item": s["item"],
+            "item_zh": names.get(s["item"], {}).get("zh", s["item"]),
+            "item_en": names.get(s["item"], {}).get("en", s["item"]),
             "value": str(Decimal(s["value"])),
         }
         for s in award.scores

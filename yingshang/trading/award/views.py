@@ -166,6 +166,7 @@ def detail(request: HttpRequest, tender_id: int, lot_id: int) -> HttpResponse:
             "reasons": list(texts.REASONS.items()),
             "in_publicity": award.status in states.IN_PUBLICITY,
             "result_fixed": award.status in states.RESULT_FIXED,
+            "english": (getattr(request, "LANGUAGE_CODE", "") or "").startswith("en"),
         },
     )
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-__all__ = ["Candidate", "EvaluationReport", "MemberScore"]
+__all__ = ["Candidate", "EvaluationReport", "ItemLabel", "MemberScore"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,15 @@ class MemberScore:
 
 
 @dataclass(frozen=True)
+class ItemLabel:
+    """A scoring item's name, for publishing the scores (``item`` of :class:`MemberScore`)."""
+
+    code: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
 class EvaluationReport:
     evaluation_id: int
     tender_id: int
@@ -41,3 +50,4 @@ class EvaluationReport:
     candidates: tuple[Candidate, ...]  # ranked, at most three
     members: tuple[str, ...]  # member codes that signed
     scores: tuple[MemberScore, ...]  # each member's scores (for the anonymised publication)
+    items: tuple[ItemLabel, ...] = ()  # the names of the items in ``scores`` ("total" included)

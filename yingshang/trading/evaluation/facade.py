@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from yingshang.kernel.errors import Conflict, NotFound
-from yingshang.trading.evaluation import states
-from yingshang.trading.evaluation.contracts import Candidate, EvaluationReport, MemberScore
+from yingshang.trading.evaluation import selectors, states
+from yingshang.trading.evaluation.contracts import Candidate, EvaluationReport, ItemLabel, MemberScore
 from yingshang.trading.evaluation.demo import ensure_demo_evaluations
 from yingshang.trading.evaluation.messages import NO_EVALUATION, REPORT_NOT_FINISHED
 from yingshang.trading.evaluation.models import Evaluation, Member
@@ -69,4 +69,13 @@ def evaluation_report(tender_id: int, lot_id: int) -> EvaluationReport:
             )
             for s in report.get("member_scores", [])
         ),
+        items=_item_labels(evaluation),
     )
+
+
+def _item_labels(evaluation: Evaluation) -> tuple[ItemLabel, ...]:
+    method = selectors.method_of(evaluation)
+    labels = [ItemLabel(i.code, i.zh, i.en) for i in method.items]
+    labels += [ItemLabel(a.code, a.zh, a.en) for a in method.adjustments]
+    labels.append(ItemLabel("total", "总分", "total"))
+    return tuple(labels)

@@ -111,6 +111,9 @@ def test_from_the_opening_to_the_report(hall: Hall) -> None:
     codes = {m.code for m in named}
     assert result["scores"] and not any(s["code"] in codes for s in result["scores"])
     assert not any(code in str(result["scores"]) for code in report.members)
+    # Items by name, as the evaluation's method named them.
+    assert {s["item_zh"] for s in result["scores"] if s["item"] == "total"} == {"总分"}
+    assert all(s["item_zh"] and s["item_en"] for s in result["scores"])
 
     # The contract and the report.
     hall.fixed.set(bj(2025, 4, 10, 15))
