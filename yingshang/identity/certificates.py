@@ -23,8 +23,10 @@ usage at a moment, and which registered organisation it belongs to:
 
 Time is the wall clock (security time) unless ``at`` is given (e.g. a bid's arrival time).
 SM2 certificates go through our own path check (pyhanko-certvalidator does not know SM2): signatures,
-CA basic constraints, validity and stored CRLs; path-length, name and policy constraints are not
-checked for them yet.
+CA basic constraints and path-length constraints, name constraints (directory names, DNS names and
+e-mail addresses, RFC 5280 4.2.1.10), validity and stored CRLs. A critical extension the check
+does not process (policy constraints, policy mappings, inhibit anyPolicy, critical certificate
+policies, anything unknown) refuses the chain (RFC 5280 4.2), so nothing is silently ignored.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from typing import Any, Literal, TypeVar
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtensionOID, NameOID
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as pkix_errors
 from pyhanko_certvalidator.policy_decl import (
@@ -282,12 +284,122 @@ def _find_issuer(current: _Link, pool: list[_Link]) -> _Link | None:
     return found
 
 
+#: Extensions the SM2 path check processes; a critical extension outside this set refuses the chain.
+_SM2_UNDERSTOOD = frozenset(
+    {
+        ExtensionOID.BASIC_CONSTRAINTS,
+        ExtensionOID.KEY_USAGE,
+        ExtensionOID.EXTENDED_KEY_USAGE,
+        ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
+        ExtensionOID.NAME_CONSTRAINTS,
+        ExtensionOID.SUBJECT_KEY_IDENTIFIER,
+        ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
+    }
+)
+_PATH_TOO_LONG = Text(
+    zh="证书链超出了 CA 证书的路径长度限制。",
+    en="the chain is longer than a CA's path length constraint allows.",
+)
+_OUTSIDE_NAME_CONSTRAINTS = Text(
+    zh="证书名称不在 CA 证书的名称约束范围内。", en="a certificate's name is outside a CA's name constraints."
+)
+
+
+def _names(certificate: x509.Certificate) -> list[tuple[str, object]]:
+    """The certificate's names as (kind, value): its subject and its subject alternative names."""
+    found: list[tuple[str, object]] = []
+    if len(certificate.subject.rdns):
+        found.append(("dn", certificate.subject))
+    try:
+        alternatives = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return found
+    for name in alternatives:
+        if isinstance(name, x509.DNSName):
+            found.append(("dns", name.value))
+        elif isinstance(name, x509.RFC822Name):
+            found.append(("email", name.value))
+        elif isinstance(name, x509.DirectoryName):
+            found.append(("dn", name.value))
+        else:
+            found.append((type(name).__name__, name))
+    return found
+
+
+def _within(kind: str, name: object, base: x509.GeneralName) -> bool | None:
+    """Whether ``name`` lies in the subtree ``base`` (None: ``base`` is of another kind)."""
+    if kind == "dn" and isinstance(base, x509.DirectoryName) and isinstance(name, x509.Name):
+        prefix = list(base.value.rdns)
+        return list(name.rdns)[: len(prefix)] == prefix
+    if kind == "dns" and isinstance(base, x509.DNSName) and isinstance(name, str):
+        host, root = name.lower().rstrip("."), base.value.lower().rstrip(".")
+        if root.startswith("."):
+            return host.endswith(root)
+        return host == root or host.endswith("." + root)
+    if kind == "email" and isinstance(base, x509.RFC822Name) and isinstance(name, str):
+        mailbox, constraint = name.lower(), base.value.lower()
+        if "@" in constraint:
+            return mailbox == constraint
+        domain = mailbox.rpartition("@")[2]
+        if constraint.startswith("."):
+            return domain.endswith(constraint)
+        return domain == constraint
+    if kind not in ("dn", "dns", "email") and type(base).__name__ == kind:
+        return False  # a constraint on a kind of name we do not evaluate: fail closed
+    return None
+
+
+def _name_allowed(constraints: x509.NameConstraints, kind: str, name: object) -> bool:
+    if any(_within(kind, name, base) for base in constraints.excluded_subtrees or ()):
+        return False
+    permitted = [_within(kind, name, base) for base in constraints.permitted_subtrees or ()]
+    applicable = [result for result in permitted if result is not None]
+    return not applicable or any(applicable)
+
+
+def _sm2_constraints(path: list[_Link]) -> None:
+    """Critical extensions, path-length and name constraints along ``path`` (leaf first, root
+    last); raises :class:`CertificateRejected` (``bad_chain``)."""
+    for link in path:
+        for extension in link.certificate.extensions:
+            if extension.critical and extension.oid not in _SM2_UNDERSTOOD:
+                oid = extension.oid.dotted_string
+                raise _reject(
+                    "bad_chain",
+                    Text(
+                        zh=f"证书含有本平台不处理的关键扩展（{oid}）。",
+                        en=f"a certificate carries a critical extension this platform does not process ({oid}).",
+                    ),
+                )
+    for position in range(1, len(path)):
+        authority = path[position].certificate
+        between = [link for link in path[1:position] if link.certificate.issuer != link.certificate.subject]
+        try:
+            basic = authority.extensions.get_extension_for_class(x509.BasicConstraints).value
+        except x509.ExtensionNotFound:  # pragma: no cover - _find_issuer takes CAs only
+            raise _reject("bad_chain") from None
+        if basic.path_length is not None and len(between) > basic.path_length:
+            raise _reject("bad_chain", _PATH_TOO_LONG)
+        try:
+            constraints = authority.extensions.get_extension_for_class(x509.NameConstraints).value
+        except x509.ExtensionNotFound:
+            continue
+        for index, link in enumerate(path[:position]):
+            # Self-issued intermediates are exempt; the leaf never is (RFC 5280 6.1.3 (b)).
+            if index > 0 and link.certificate.issuer == link.certificate.subject:
+                continue
+            for kind, name in _names(link.certificate):
+                if not _name_allowed(constraints, kind, name):
+                    raise _reject("bad_chain", _OUTSIDE_NAME_CONSTRAINTS)
+
+
 def _sm2_stored_path(
     certificates: list[x509.Certificate], leaf_der: bytes, moment: datetime
 ) -> list[CertificateAuthority]:
     """Our own path check for SM2 certificates (pyhanko-certvalidator does not know SM2): each
-    SM2-SM3 signature up to a stored root, CA basic constraints, validity periods at ``moment``,
-    and the stored CRLs (a stale CRL of the leaf's issuer: ``revocation_unknown``)."""
+    SM2-SM3 signature up to a stored root, CA basic constraints, critical extensions, path-length
+    and name constraints, validity periods at ``moment``, and the stored CRLs (a stale CRL of the
+    leaf's issuer: ``revocation_unknown``)."""
     pool = [
         _Link(parse_certificate(bytes(a.certificate)), bytes(a.certificate), a)
         for a in CertificateAuthority.objects.all()
@@ -305,6 +417,7 @@ def _sm2_stored_path(
             break
     else:
         raise _reject("bad_chain", Text(zh="证书链过长。", en="the chain is too long."))
+    _sm2_constraints(path)
     for link in path:
         if moment > link.certificate.not_valid_after_utc:
             raise _reject("expired", _friendly(link.certificate.not_valid_after_utc))

@@ -433,8 +433,10 @@ class Authority:
         organisation: str | None = None,
         not_before: dt.datetime | None = None,
         not_after: dt.datetime | None = None,
+        extensions: Sequence[tuple[x509.ExtensionType, bool]] = (),
     ) -> Authority:
-        """A subordinate CA (path length 0) valid from ``now - 1 year`` to ``now + 10 years``."""
+        """A subordinate CA (path length 0) valid from ``now - 1 year`` to ``now + 10 years``;
+        ``extensions``: more (extension, critical) pairs, e.g. name constraints."""
         key = generate_key(algorithm)
         if organisation is None:
             found = self.certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
@@ -443,7 +445,8 @@ class Authority:
         start = not_before or now - dt.timedelta(days=365)
         end = not_after or now + dt.timedelta(days=365 * 10)
         if isinstance(self.private_key, Sm2PrivateKey) or isinstance(key, Sm2PrivateKey):
-            der = self._sm2_issue(subject, key, start, end, _sm2_ca_extensions(0))
+            more = [(ext.oid.dotted_string, ext.public_bytes(), critical) for ext, critical in extensions]
+            der = self._sm2_issue(subject, key, start, end, [*_sm2_ca_extensions(0), *more])
             return Authority(
                 name=name, certificate=x509.load_der_x509_certificate(der), private_key=key, parent=self
             )
@@ -452,6 +455,8 @@ class Authority:
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(_ca_usage(), critical=True)
         )
+        for extension, critical in extensions:
+            builder = builder.add_extension(extension, critical=critical)
         certificate = builder.sign(self.private_key, _signature_hash(self.private_key))
         return Authority(name=name, certificate=certificate, private_key=key, parent=self)
 

@@ -630,3 +630,70 @@ def test_one_address_may_ask_for_only_so_many_challenges_a_minute(client: Client
     assert CertificateChallenge.objects.filter(client_address="198.51.100.7").count() == 3
     CertificateChallenge.objects.update(created_at=datetime.now(UTC) - timedelta(minutes=2))
     assert client.post(url, REMOTE_ADDR="198.51.100.7").status_code == 201
+
+
+def _sm2_sub_ca(extensions: list[tuple[x509.ExtensionType, bool]]) -> tuple[Any, list[CertificateAuthority]]:
+    """An SM2 vendor whose issuing CA carries ``extensions``, trusted in the store."""
+    vendor = Vendor.create("Guomi Constrained CA", now=NOW, region="Shenzhen", rule="ou", algorithm="SM2")
+    constrained = vendor.root.issue_intermediate(
+        "Guomi Constrained Issuing CA", now=NOW, algorithm="SM2", extensions=extensions
+    )
+    stored = trust_vendor(vendor)
+    certificate_services.ensure_authority(certificate=constrained.der, vendor=vendor.name, uscc_rule="ou")
+    return constrained, stored
+
+
+def test_sm2_path_length_constraint(sm2_store: Any, acme: Organisation) -> None:
+    """The issuing CA allows no CA below it (path length 0): a leaf under a sub-CA is refused,
+    though every signature in the chain is good."""
+    sub = SM2_VENDOR.intermediate.issue_intermediate("Guomi Sub CA", now=NOW, algorithm="SM2")
+    leaf = sub.issue_leaf(acme.name, acme.uscc, usage="signing", now=NOW, rule="ou", algorithm="SM2")
+    assert refused([leaf.der, sub.der]) == "bad_chain"
+    with pytest.raises(CertificateRejected) as caught:
+        validate_certificate([leaf.der, sub.der], usage="signing", at=NOW)
+    assert "path length" in caught.value.message.render("en")
+
+
+def test_sm2_name_constraints(store: Any, acme: Organisation) -> None:
+    """An issuing CA constrained to O=<acme> issues for acme only; an excluded subtree refuses."""
+    permitted = x509.NameConstraints(
+        permitted_subtrees=[
+            x509.DirectoryName(
+                x509.Name(
+                    [
+                        x509.NameAttribute(x509.NameOID.COUNTRY_NAME, "CN"),
+                        x509.NameAttribute(x509.NameOID.ORGANIZATION_NAME, acme.name),
+                    ]
+                )
+            )
+        ],
+        excluded_subtrees=None,
+    )
+    ca, _ = _sm2_sub_ca([(permitted, True)])
+    ours = ca.issue_leaf(acme.name, acme.uscc, usage="signing", now=NOW, rule="ou", algorithm="SM2")
+    assert validate_certificate([ours.der, ca.der], usage="signing", at=NOW).organisation_id == acme.pk
+    other = make_organisation("enterprise", name="金城市别家建设有限公司")
+    theirs = ca.issue_leaf(other.name, other.uscc, usage="signing", now=NOW, rule="ou", algorithm="SM2")
+    assert refused([theirs.der, ca.der]) == "bad_chain"
+
+    excluded = x509.NameConstraints(
+        permitted_subtrees=None,
+        excluded_subtrees=[
+            x509.DirectoryName(x509.Name([x509.NameAttribute(x509.NameOID.COUNTRY_NAME, "CN")]))
+        ],
+    )
+    barred, _ = _sm2_sub_ca([(excluded, True)])
+    leaf = barred.issue_leaf(acme.name, acme.uscc, usage="signing", now=NOW, rule="ou", algorithm="SM2")
+    with pytest.raises(CertificateRejected) as caught:
+        validate_certificate([leaf.der, barred.der], usage="signing", at=NOW)
+    assert caught.value.code == "bad_chain" and "name constraints" in caught.value.message.render("en")
+
+
+def test_sm2_unprocessed_critical_extension_refuses(store: Any, acme: Organisation) -> None:
+    """Policy constraints are not processed for SM2 chains: critical, they refuse the chain."""
+    policy = x509.PolicyConstraints(require_explicit_policy=0, inhibit_policy_mapping=None)
+    ca, _ = _sm2_sub_ca([(policy, True)])
+    leaf = ca.issue_leaf(acme.name, acme.uscc, usage="signing", now=NOW, rule="ou", algorithm="SM2")
+    with pytest.raises(CertificateRejected) as caught:
+        validate_certificate([leaf.der, ca.der], usage="signing", at=NOW)
+    assert caught.value.code == "bad_chain" and "2.5.29.36" in caught.value.message.render("en")
