@@ -43,6 +43,7 @@ _TEMPLATES = DashboardLink(
     Text(zh="标准招标文件范本", en="Standard tender documents"), "tenderdocs:catalogue"
 )
 _INVITATIONS = DashboardLink(Text(zh="专家抽取邀请", en="Expert draw invitations"), "experts:invitations")
+_APPLY = DashboardLink(Text(zh="申请加入评标专家库", en="Apply to the expert pool"), "experts:apply")
 _EVALUATIONS = DashboardLink(Text(zh="评标室", en="Evaluation rooms"), "evaluation:list")
 _POOL = DashboardLink(Text(zh="专家库", en="Expert pool"), "experts:pool")
 _AWARDS = DashboardLink(Text(zh="中标候选人公示与结果", en="Candidates and results"), "award:list")
@@ -64,7 +65,7 @@ DASHBOARD_LINKS: dict[str, list[DashboardLink]] = {
     identity.Role.TENDERER: [_PROJECTS, _INTAKE, _TEMPLATES, _EVALUATIONS, _AWARDS, _DOCUMENTS, _INBOX],
     identity.Role.AGENCY: [_PROJECTS, _INTAKE, _TEMPLATES, _EVALUATIONS, _AWARDS, _DOCUMENTS, _INBOX],
     identity.Role.BIDDER: [_NOTICES, _BIDS, _AWARDS, _TOKENS, _DOCUMENTS, _INBOX],
-    identity.Role.EXPERT: [_INVITATIONS, _EVALUATIONS, _TWO_FACTOR, _INBOX],
+    identity.Role.EXPERT: [_INVITATIONS, _EVALUATIONS, _APPLY, _TWO_FACTOR, _INBOX],
     identity.Role.SUPERVISOR: [
         _PROJECTS,
         _NOTICES,

@@ -217,6 +217,45 @@ def contribution(request: HttpRequest, tender_id: int, lot_id: int) -> HttpRespo
 
 
 @login_required
+def apply(request: HttpRequest) -> HttpResponse:
+    """A person applies to join the pool (centre staff review the application); once applied,
+    the page shows the application's state."""
+    principal = principal_for(request)
+    mine = selectors.expert_of_user(principal.user_id)
+    values = {key: request.POST.get(key, "").strip() for key in _APPLICATION_FIELDS}
+    if request.method == "POST" and mine is None:
+        specialties = tuple(request.POST.getlist("specialties"))
+        data = services.ExpertInput(
+            name=values["name"],
+            region=values["region"],
+            specialties=specialties,
+            employer_uscc=values["employer_uscc"].upper(),
+            employer_name=values["employer_name"],
+            titles=tuple(t.strip() for t in values["titles"].replace("，", ",").split(",") if t.strip()),
+            phone=values["phone"],
+        )
+        if _run(
+            request,
+            lambda: services.register_expert(principal=principal, data=data),
+            _("Your application was received; the trading centre reviews it."),
+        ):
+            return redirect("experts:apply")
+    return render(
+        request,
+        "experts/apply.html",
+        {
+            "mine": mine,
+            "values": values,
+            "chosen": request.POST.getlist("specialties"),
+            "specialties": reference.specialty_choices(),
+        },
+    )
+
+
+_APPLICATION_FIELDS = ("name", "region", "employer_uscc", "employer_name", "titles", "phone")
+
+
+@login_required
 def invitations(request: HttpRequest) -> HttpResponse:
     return render(
         request,

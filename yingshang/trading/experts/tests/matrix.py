@@ -116,6 +116,15 @@ def expectations() -> tuple[Any, ...]:
             setup=w,
         ),
         expect("GET", "/trading/experts/invitations/", pm.signed_in(), setup=w),
+        # Applying: any signed-in person (an empty form is refused with a message, nothing
+        # written); auditors only read.
+        expect("GET", "/trading/experts/apply/", pm.signed_in(), setup=w),
+        expect(
+            "POST",
+            "/trading/experts/apply/",
+            pm.outcomes(guest=pm.DENY, default=pm.OK, auditor=pm.DENY),
+            setup=w,
+        ),
         expect(
             "POST",
             "/trading/experts/invitations/<int:seat_id>/answer/",

@@ -239,3 +239,37 @@ def test_accept_and_decline_pages(setting) -> None:
     )
     seats[1].refresh_from_db()
     assert seats[1].status == states.DECLINED
+
+
+def test_a_person_applies_to_the_pool_from_the_page(setting) -> None:
+    """The application page: a wrong form keeps what was typed and says what is wrong; a right
+    one files the application (state applied, for centre staff to review) and the page then
+    shows it instead of the form."""
+    person = make_user(roles=["expert"])
+    browser = client_for(person)
+    assert 'id="apply-form"' in browser.get("/trading/experts/apply/").content.decode()
+    wrong = browser.post(
+        "/trading/experts/apply/", {"name": "赵文博", "region": "6201", "employer_name": "金城理工大学"}
+    )
+    body = wrong.content.decode()
+    assert wrong.status_code == 200 and "6位行政区划代码" in body and "至少填写一个专业" in body
+    assert 'value="金城理工大学"' in body and not Expert.objects.filter(user=person).exists()
+    filed = browser.post(
+        "/trading/experts/apply/",
+        {
+            "name": "赵文博",
+            "region": "620102",
+            "specialties": ["A0101", "B01"],
+            "employer_name": "金城理工大学",
+            "titles": "教授，一级注册结构工程师",
+            "phone": "13700001234",
+        },
+        follow=True,
+    )
+    expert = Expert.objects.get(user=person)
+    assert expert.status == states.APPLIED and expert.specialties == ["A0101", "B01"]
+    assert expert.titles == ["教授", "一级注册结构工程师"]
+    page = filed.content.decode()
+    assert expert.code in page and "待审核" in page and 'id="apply-form"' not in page
+    staff_page = client_for(setting.cast.staff_user).get("/trading/experts/?status=applied").content.decode()
+    assert expert.code in staff_page
