@@ -569,6 +569,13 @@ def _committee_visibility(need: Need) -> Visibility:
     return Visibility.parties(organisation_ids=orgs)
 
 
+def _member_visibility() -> Visibility:
+    """An expert's own acts on a seat (accept, decline): the entry's actor is the expert's
+    account and employer, so only supervisors and auditors read it until the names are published
+    (T9.secret); the tenderer and agency follow codes and counts on the committee page."""
+    return Visibility.oversight(centre=False)
+
+
 def _need(tender_id: int, lot_id: int, *, lock: bool = False) -> Need:
     qs = Need.objects.select_for_update() if lock else Need.objects
     need = qs.filter(tender_id=tender_id, lot_id=lot_id).first()
@@ -922,7 +929,7 @@ def accept(*, principal: Principal, seat_id: int, no_conflict: bool, declaration
             actor=evidence.actor_of(principal),
             subject=evidence.lot_subject(seat.need.tender_id, seat.need.lot_id),
             data={"code": seat.code, "no_conflict": True},
-            visibility=_committee_visibility(seat.need),
+            visibility=_member_visibility(),
         )
     return seat
 
@@ -944,7 +951,7 @@ def decline(*, principal: Principal, seat_id: int, reason: str) -> Seat:
             actor=evidence.actor_of(principal),
             subject=evidence.lot_subject(seat.need.tender_id, seat.need.lot_id),
             data={"code": seat.code},
-            visibility=_committee_visibility(seat.need),
+            visibility=_member_visibility(),
         )
     return seat
 

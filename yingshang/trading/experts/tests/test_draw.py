@@ -282,3 +282,26 @@ def test_anyone_recomputes_the_expert_draw_with_the_command(setting, tmp_path) -
     )
     for seat in seats:
         assert seat.code in out.getvalue()
+
+
+def test_an_experts_own_answers_are_read_by_oversight_only(setting) -> None:
+    """Accepting and declining are recorded with the expert's account as the actor: the tenderer
+    and agency (who follow codes and counts) cannot read those entries; a supervisor can."""
+    from yingshang.ledger.models import OutboxEntry
+    from yingshang.ledger.permissions import Readable, may_read
+
+    pool(setting, 6)
+    need(setting)
+    services.start_draw(principal=setting.cast.agency, tender_id=setting.tender.pk, lot_id=setting.lot_id)
+    seats = perform(setting)
+    services.decline(principal=principal_of(seats[0]), seat_id=seats[0].pk, reason="出差")
+    services.accept(principal=principal_of(seats[1]), seat_id=seats[1].pk, no_conflict=True)
+    experts = {seat.expert.user_id for seat in seats[:2]}
+    answers = OutboxEntry.objects.filter(actor_user_id__in=experts)
+    assert {e.action for e in answers} >= {"trading.expert_draw.declined", "trading.expert_draw.accepted"}
+    for entry in answers:
+        readable = Readable(visibility=entry.visibility)
+        assert not may_read(setting.cast.tenderer, readable)
+        assert not may_read(setting.cast.agency, readable)
+        assert not may_read(setting.cast.staff, readable)
+        assert may_read(setting.cast.supervisor, readable)
