@@ -99,21 +99,9 @@ def _upload(request: HttpRequest, name: str, purpose: str, *, required: bool = T
     return ref.id
 
 
-def _lot_name(tender_id: int, lot_id: int, known: dict[int, dict[int, str]] | None = None) -> str:
-    """The lot's name (标段名称) from the projects context; ``known`` caches a tender's lots."""
-    cache = known if known is not None else {}
-    if tender_id not in cache:
-        try:
-            project_id = projects.tender_summary(tender_id).project_id
-            cache[tender_id] = {lot.id: lot.name for lot in projects.project_summary(project_id).lots}
-        except DomainError:
-            cache[tender_id] = {}
-    return cache[tender_id].get(lot_id, str(lot_id))
-
-
 def _decorate(view: dict[str, Any]) -> dict[str, Any]:
     view["status_label"] = texts.STATUS_LABELS.get(view["status"], view["status"])
-    view["lot_name"] = _lot_name(view["tender_id"], view["lot_id"])
+    view["lot_name"] = projects.lot_name(view["tender_id"], view["lot_id"])
     for clock_row in view.get("clocks") or []:
         clock_row["status_label"] = texts.CLOCK_LABELS.get(clock_row["status"], clock_row["status"])
     for c in view["candidates"]:
@@ -131,11 +119,10 @@ def _decorate(view: dict[str, Any]) -> dict[str, Any]:
 @require_GET
 def award_list(request: HttpRequest) -> HttpResponse:
     principal = principal_for(request)
-    known: dict[int, dict[int, str]] = {}
     rows = [
         {
             "award": a,
-            "lot_name": _lot_name(a.tender_id, a.lot_id, known),
+            "lot_name": projects.lot_name(a.tender_id, a.lot_id),
             "status_label": texts.STATUS_LABELS.get(a.status, a.status),
         }
         for a in selectors.public_awards()

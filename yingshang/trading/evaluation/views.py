@@ -35,16 +35,6 @@ from yingshang.trading.evaluation.permissions import member_of
 from yingshang.trading.projects import facade as projects
 
 
-def _lot_name(tender_id: int, lot_id: int) -> str:
-    """The lot's name (标段名称), or its number where the projects context does not know it."""
-    try:
-        project_id = projects.tender_summary(tender_id).project_id
-        lots = {lot.id: lot.name for lot in projects.project_summary(project_id).lots}
-    except NotFound:
-        lots = {}
-    return lots.get(lot_id, str(lot_id))
-
-
 def _title(tender_id: int) -> str:
     try:
         return projects.tender_summary(tender_id).title
@@ -64,7 +54,7 @@ def evaluation_list(request: HttpRequest) -> HttpResponse:
                 "evaluation": e,
                 "title": _title(e.tender_id),
                 "code": me.code if me else "",
-                "lot_name": _lot_name(e.tender_id, e.lot_id),
+                "lot_name": projects.lot_name(e.tender_id, e.lot_id),
                 "status_label": messages_.STATUS_LABELS.get(e.status, e.status),
             }
         )
@@ -131,7 +121,7 @@ def room(request: HttpRequest, evaluation_id: int) -> HttpResponse:
             (named["en"] if english else named["zh"]) if named else str(messages_.TOTAL_LABEL)
         )
     context: dict[str, Any] = {
-        "lot_name": _lot_name(evaluation.tender_id, evaluation.lot_id),
+        "lot_name": projects.lot_name(evaluation.tender_id, evaluation.lot_id),
         "status_label": messages_.STATUS_LABELS.get(evaluation.status, evaluation.status),
         "method_label": messages_.METHOD_LABELS.get(evaluation.method, evaluation.method),
         "evaluation": evaluation,

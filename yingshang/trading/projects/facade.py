@@ -13,7 +13,7 @@ from yingshang.kernel.policy import Principal
 from yingshang.ledger.contracts import Actor
 from yingshang.trading.projects import demo, selectors, services, states
 from yingshang.trading.projects.contracts import LotSummary, ProjectSummary, TenderSummary
-from yingshang.trading.projects.models import Tender
+from yingshang.trading.projects.models import Lot, Tender
 from yingshang.trading.projects.permissions import is_competent_supervisor, is_owner
 from yingshang.trading.projects.permissions import tenders as tender_policy
 
@@ -25,6 +25,7 @@ __all__ = [
     "bid_deadline_of",
     "ensure_demo_projects",
     "is_open_for_documents",
+    "lot_name",
     "may_manage_tender",
     "may_supervise_tender",
     "may_view_tender",
@@ -41,6 +42,13 @@ def tender_summary(tender_id: int) -> TenderSummary:
     """The tender's summary; ``kernel.errors.NotFound`` if there is no such tender. No
     permission check: callers check with :func:`may_manage_tender` / :func:`may_view_tender`."""
     return selectors.tender_summary(tender_id)
+
+
+def lot_name(tender_id: int, lot_id: int) -> str:
+    """The lot's name (标段名称) as the tender lists it; its id as text where the tender or the lot
+    is unknown (a page never fails for a name)."""
+    found = Lot.objects.filter(pk=lot_id, tenders__pk=tender_id).values_list("name", flat=True).first()
+    return found or str(lot_id)
 
 
 def project_summary(project_id: int) -> ProjectSummary:

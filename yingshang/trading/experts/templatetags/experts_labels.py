@@ -51,9 +51,4 @@ def tender_title(tender_id: int) -> str:
 
 @register.filter
 def lot_name(tender_id: int, lot_id: int) -> str:
-    try:
-        project_id = projects.tender_summary(int(tender_id)).project_id
-        lots = {lot.id: lot.name for lot in projects.project_summary(project_id).lots}
-    except (DomainError, TypeError, ValueError):
-        return str(lot_id)
-    return lots.get(int(lot_id), str(lot_id))
+    return projects.lot_name(int(tender_id), int(lot_id))

@@ -679,6 +679,9 @@ def test_facade_permissions_and_summary(cast: Cast, fixed: clock.FixedClock) -> 
     assert summary.tenderer_org_id == cast.tenderer_org.pk and summary.agency_org_id == cast.agency_org.pk
     assert summary.bid_deadline == bj(2025, 3, 25, 9, 30) and not summary.suspended
     assert summary.state_controlled and summary.lot_ids
+    lot = tender.lots.get()
+    assert facade.lot_name(tender.pk, lot.pk) == lot.name and lot.name
+    assert facade.lot_name(tender.pk, 999_999) == "999999"  # unknown: the id, never an error
     assert facade.may_manage_tender(cast.agency, tender.pk) and facade.may_manage_tender(
         cast.tenderer, tender.pk
     )
