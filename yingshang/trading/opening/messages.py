@@ -155,6 +155,14 @@ SHARE_NOT_IN_ENVELOPE = Text(
     zh="投标文件的托管备份中没有编号为 %(index)s 的分片。",
     en="The bid's backup has no share with index %(index)s.",
 )
+NOT_THIS_CUSTODIAN = Text(
+    zh="编号为 %(index)s 的分片托管给 %(name)s，只能由该单位的人员提交。",
+    en="Share %(index)s is held in custody by %(name)s; only its staff may submit it.",
+)
+CUSTODIAN_UNKNOWN = Text(
+    zh="编号为 %(index)s 的分片的托管证书无法核验（%(reason)s），不能据此解密。",
+    en="The custodian certificate of share %(index)s cannot be verified (%(reason)s); it cannot be used.",
+)
 SHARE_TWICE = Text(zh="编号为 %(index)s 的分片已经提交。", en="Share %(index)s is already in.")
 BACKUP_NOT_NOW = Text(
     zh="只能在解密时间内、对尚未提交密钥的投标文件使用托管备份解密。",

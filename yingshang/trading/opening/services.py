@@ -1240,8 +1240,22 @@ def release_share(*, principal: Principal, bid_id: int, index: int, share: str) 
     value = _decode_key(share)
     if value is None or not 1 <= index <= 255:
         raise InvalidInput(messages.BAD_SHARE, code="bad_share")
-    if index not in {c.index for c in header.custodians}:
+    custodian = next((c for c in header.custodians if c.index == index), None)
+    if custodian is None:
         raise InvalidInput(text(messages.SHARE_NOT_IN_ENVELOPE, index=index), code="share_not_in_envelope")
+    # The share was wrapped to one custodian's certificate: only that organisation's people may
+    # submit it (defence in depth beyond holding the unwrapped share).
+    try:
+        holder = identity.validate_certificate([custodian.certificate], usage="encryption", at=moment)
+    except identity.CertificateRejected as exc:
+        raise InvalidInput(
+            text(messages.CUSTODIAN_UNKNOWN, index=index, reason=exc.code), code="custodian_certificate"
+        ) from None
+    if holder.organisation_id != principal.organisation_id:
+        raise PermissionDenied(
+            text(messages.NOT_THIS_CUSTODIAN, index=index, name=holder.organisation_name),
+            code="not_this_custodian",
+        )
     key: bytes | None = None
     with transaction.atomic():
         session = _lock(row.session_id)

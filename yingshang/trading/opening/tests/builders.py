@@ -116,15 +116,18 @@ class Hall:
         )
         return out.read_bytes(), mac
 
-    def custodian(self, name: str) -> Issued:
-        """A custodian's encryption certificate (k-of-n backup)."""
+    def custodian(self, organisation: Any) -> Issued:
+        """A custodian organisation's encryption certificate (k-of-n backup)."""
         from datetime import timedelta
 
-        from yingshang.identity.testing import new_uscc
         from yingshang.trading.bids.tests.builders import PKI_NOW
 
         return self.vendor.issue_leaf(
-            name, new_uscc(), usage="encryption", now=PKI_NOW, not_after=PKI_NOW + timedelta(days=730)
+            organisation.name,
+            organisation.uscc,
+            usage="encryption",
+            now=PKI_NOW,
+            not_after=PKI_NOW + timedelta(days=730),
         )
 
     def add_bidder(

@@ -451,11 +451,12 @@ def test_the_bidder_tool_releases_the_key_with_its_bids_scoped_token(hall):
 def test_custodians_decrypt_a_bid_whose_bidder_lost_its_key_each_step_recorded(hall):
     from yingshang import envelope
 
-    custodians = [
-        hall.custodian("交易中心托管"),
-        hall.custodian("监督部门托管"),
-        hall.custodian("公证处托管"),
-    ]
+    from yingshang.identity.facade import get_organisation
+
+    centre = get_organisation(hall.cast.staff.organisation_id)
+    supervisor_org = hall.cast.supervisor_org
+    # Shares 1 (the centre), 2 and 3 (the supervisor) of three, any two open the bid.
+    custodians = [hall.custodian(centre), hall.custodian(supervisor_org), hall.custodian(supervisor_org)]
     hall.add_bidder(custodians=custodians, threshold=2)
     session = _decrypting(hall, 2)
     entrant = hall.entrants[0]
@@ -470,6 +471,10 @@ def test_custodians_decrypt_a_bid_whose_bidder_lost_its_key_each_step_recorded(h
     denied = hall.entrants[1].client().post(url, share_of(0), content_type="application/json")
     assert denied.status_code == 403, denied.content
     staff, supervisor = hall.signed_client("staff"), hall.signed_client("supervisor")
+    # Share 2 is in the supervisor's custody: the centre's staff may not submit it.
+    other = staff.post(url, share_of(1), content_type="application/json")
+    assert other.status_code == 403 and other.json()["code"] == "not_this_custodian"
+    assert "金城市住房和城乡建设局" in other.json()["detail"]
     bad = {"index": share_of(1)["index"], "share": base64.b64encode(os.urandom(32)).decode()}
     first = staff.post(url, share_of(0), content_type="application/json")
     assert first.status_code == 200 and first.json()["decryption"] == "pending"
