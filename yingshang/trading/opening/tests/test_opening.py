@@ -450,7 +450,6 @@ def test_the_bidder_tool_releases_the_key_with_its_bids_scoped_token(hall):
 
 def test_custodians_decrypt_a_bid_whose_bidder_lost_its_key_each_step_recorded(hall):
     from yingshang import envelope
-
     from yingshang.identity.facade import get_organisation
 
     centre = get_organisation(hall.cast.staff.organisation_id)
