@@ -176,6 +176,7 @@ def test_the_whole_evaluation(room):
         services.submit(principal=room.p(0), evaluation_id=evaluation.pk)
     assert waiting.value.code == "waiting_for_members"
     _score_all(room, evaluation, tech)
+    hall.fixed.advance(timedelta(minutes=42))  # member 0 opened the bids 42 minutes ago
     services.submit(principal=room.p(0), evaluation_id=evaluation.pk)
     with pytest.raises(Conflict):
         services.save_scores(
@@ -219,6 +220,10 @@ def test_the_whole_evaluation(room):
     finished = services.finish_report(principal=room.p(chair_index), evaluation_id=evaluation.pk)
     assert finished.status == states.SIGNING
     report = finished.report
+    # The time each member spent (first opening of the bids -> submission) is in the report.
+    first_member = Member.objects.get(evaluation=evaluation, user=room.experts[0])
+    spent = {m["code"]: m["seconds_spent"] for m in report["members"]}
+    assert spent[first_member.code] == 42 * 60
     # Hand-computed: benchmark = lowest price 9,000,000.00 (bid 2).
     # bid 1: +5.5556 % -> 44.44; tech mean (30+31+30+29+30)/5 = 30.00; credit 9.00 -> 83.44
     # bid 2: 50.00; tech 32.00; credit 9.00 -> 91.00

@@ -305,3 +305,29 @@ def test_an_experts_own_answers_are_read_by_oversight_only(setting) -> None:
         assert not may_read(setting.cast.agency, readable)
         assert not may_read(setting.cast.staff, readable)
         assert may_read(setting.cast.supervisor, readable)
+
+
+def test_a_procurement_negotiation_group_of_three_meets_g10(setting) -> None:
+    """Government procurement by competitive negotiation: a group of three experts is lawful
+    (G10.group), where an open tender needs five (T9, above); two are refused under G10.group."""
+    from yingshang.trading.projects.tests.factories import draft_tender
+
+    tender = draft_tender(
+        setting.cast, method="negotiation", name="金城市政务云服务采购", resource_kind="government_procurement"
+    )
+    lot_id = tender.lots.get().pk
+
+    def state(count: int):
+        return services.state_need(
+            principal=setting.cast.agency,
+            tender_id=tender.pk,
+            lot_id=lot_id,
+            rows=[services.RowInput(specialty="D01", count=count, regions=(REGION,))],
+            representatives=0,
+            evaluation_at=clock.now() + timedelta(days=2),
+        )
+
+    with pytest.raises(InvalidInput) as caught:
+        state(2)
+    assert caught.value.code == "committee_rule" and "G10.group" in caught.value.message.en
+    assert state(3).rows.get().count == 3
