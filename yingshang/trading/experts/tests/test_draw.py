@@ -313,7 +313,10 @@ def test_a_procurement_negotiation_group_of_three_meets_g10(setting) -> None:
     from yingshang.trading.projects.tests.factories import draft_tender
 
     tender = draft_tender(
-        setting.cast, method="negotiation", name="金城市政务云服务采购", resource_kind="government_procurement"
+        setting.cast,
+        method="negotiation",
+        name="金城市政务云服务采购",
+        resource_kind="government_procurement",
     )
     lot_id = tender.lots.get().pk
 
