@@ -41,6 +41,10 @@ from _common import load_note, machine, postgres_database, run_worker, setup_dja
 MARKER = "## Opening: decryption and checks"
 
 
+#: As in production: no query log kept (Django's debug cursor formats and keeps every query).
+PRODUCTION_LIKE = {"YINGSHANG_DEBUG": "0"}
+
+
 def _reset_peak() -> None:
     """Start a new peak-memory measurement (Linux: writing 5 to clear_refs resets VmHWM)."""
     with contextlib.suppress(OSError):
@@ -320,13 +324,13 @@ def main() -> None:
     load_start = os.getloadavg()
     if args.sqlite:
         with tempfile.TemporaryDirectory(prefix="opening-bench-db-") as folder:
-            env = {"DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3", "YINGSHANG_VAR_DIR": folder}
+            env = {"DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3", "YINGSHANG_VAR_DIR": folder, **PRODUCTION_LIKE}
             result = run_worker(__file__, env, [str(args.bids), str(args.mib), str(args.threads)])
     else:
         with postgres_database("opening_bench") as url, tempfile.TemporaryDirectory() as folder:
             result = run_worker(
                 __file__,
-                {"DATABASE_URL": url, "YINGSHANG_VAR_DIR": folder},
+                {"DATABASE_URL": url, "YINGSHANG_VAR_DIR": folder, **PRODUCTION_LIKE},
                 [str(args.bids), str(args.mib), str(args.threads)],
             )
     section = _section(result, (load_start[0], os.getloadavg()[0]))
