@@ -324,7 +324,11 @@ def main() -> None:
     load_start = os.getloadavg()
     if args.sqlite:
         with tempfile.TemporaryDirectory(prefix="opening-bench-db-") as folder:
-            env = {"DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3", "YINGSHANG_VAR_DIR": folder, **PRODUCTION_LIKE}
+            env = {
+                "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3",
+                "YINGSHANG_VAR_DIR": folder,
+                **PRODUCTION_LIKE,
+            }
             result = run_worker(__file__, env, [str(args.bids), str(args.mib), str(args.threads)])
     else:
         with postgres_database("opening_bench") as url, tempfile.TemporaryDirectory() as folder:

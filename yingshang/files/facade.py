@@ -112,6 +112,11 @@ def open_staged(staging_id: str) -> IO[bytes]:
     return staging.open_staged(staging_id)
 
 
+def edit_staged(staging_id: str) -> IO[bytes]:
+    """The staged bytes open for reading and writing in place (the caller closes the handle)."""
+    return staging.edit(staging_id)
+
+
 def discard_staged(staging_id: str) -> None:
     staging.discard(staging_id)
 

@@ -112,5 +112,10 @@ def open_staged(staging_id: str) -> IO[bytes]:
     return path_of(staging_id).open("rb")
 
 
+def edit(staging_id: str) -> IO[bytes]:
+    """The staged bytes for reading and writing in place (the caller closes the handle)."""
+    return path_of(staging_id).open("r+b")
+
+
 def discard(staging_id: str) -> None:
     path_of(staging_id).unlink(missing_ok=True)

@@ -63,7 +63,7 @@ from yingshang.kernel.text import Text
 from yingshang.ledger import facade as ledger
 from yingshang.ledger.contracts import Actor, Visibility
 from yingshang.trading.bids import facade as bids
-from yingshang.trading.opening import events, evidence, keys, messages, rendering, states
+from yingshang.trading.opening import events, evidence, keys, messages, packages, rendering, states
 from yingshang.trading.opening.messages import text
 from yingshang.trading.opening.models import (
     BackupShare,
@@ -81,7 +81,7 @@ from yingshang.trading.projects.contracts import TenderSummary
 
 logger = logging.getLogger(__name__)
 
-MANIFEST_NAME = "manifest.json"
+MANIFEST_NAME = packages.MANIFEST_NAME
 MANIFEST_FORMAT = "yingshang-bid-package/1"
 CHRONOGRAPH = Actor.system("chronograph")
 
@@ -925,11 +925,15 @@ class _Outcome:
 class _HashingWriter:
     """Hashes and writes the decrypted package on a thread of its own while the caller reads,
     hashes and decrypts the next chunk: SHA-256 releases the GIL, so the two hashes (envelope and
-    package) run side by side. At most two chunks wait in between (memory stays bounded)."""
+    package) run side by side. At most two chunks wait in between (memory stays bounded). The
+    hash state is marked about every MiB, so that an edit near the end of the package (its
+    manifest) is hashed again from the last mark before it, not from the start."""
 
     def __init__(self, sink: IO[bytes]) -> None:
         self.sink = sink
         self.digest = hashlib.sha256()
+        self.marks = packages.HashMarks()
+        self._offset = self._marked = 0
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._drain, name="opening-writer", daemon=True)
@@ -939,8 +943,12 @@ class _HashingWriter:
         while (data := self._queue.get()) is not None:
             if self._error is None:
                 try:
+                    if not self._offset or self._offset - self._marked >= packages.COPY_BLOCK:
+                        self.marks.mark(self._offset, self.digest)
+                        self._marked = self._offset
                     self.digest.update(data)
                     self.sink.write(data)
+                    self._offset += len(data)
                 except BaseException as exc:  # re-raised in the caller's thread by close()
                     self._error = exc
 
@@ -968,6 +976,29 @@ def _decrypt(row: OpeningBid, key: bytes, principal: Principal) -> _Outcome:
         return _decrypt_into(staging_id, row, key, principal)
     finally:
         files.discard_staged(staging_id)
+        files.discard_staged(_rewritten_id(staging_id))
+
+
+def _rewritten_id(staging_id: str) -> str:
+    return f"{staging_id}-rewritten"
+
+
+def _without_raw_features(
+    staging_id: str, manifest: dict[str, Any], writer: _HashingWriter
+) -> tuple[str, str]:
+    """Replace the staged package's ``manifest.json`` by the kept one (feature codes as keyed
+    hashes: ``packages``); return the staged file to store and its SHA-256."""
+    data = packages.manifest_bytes(manifest)
+    with files.edit_staged(staging_id) as handle:
+        changed_from = packages.replace_in_place(handle, data)
+        if changed_from is not None:
+            offset, digest = writer.marks.resume_before(changed_from)
+            return staging_id, packages.sha256_from(handle, offset, digest)
+        target = _rewritten_id(staging_id)
+        with files.write_staged(target) as sink:
+            packages.rewrite(handle, sink, data)
+    with files.open_staged(target) as stored:
+        return target, packages.sha256_from(stored, 0, hashlib.sha256())
 
 
 def _decrypt_into(staging_id: str, row: OpeningBid, key: bytes, principal: Principal) -> _Outcome:
@@ -1021,28 +1052,39 @@ def _decrypt_into(staging_id: str, row: OpeningBid, key: bytes, principal: Princ
             text(messages.REASON_ENVELOPE, code="receipt_mismatch"),
             evidence=facts,
         )
-    package_sha = writer.digest.hexdigest()
     try:
         with files.open_staged(staging_id) as package:
             manifest, figures = _read_package(package, header)
-    except _BadPackage as exc:
+        # The package as sealed is known by its hash only; what is stored keeps no raw feature code.
+        facts["sealed_package_sha256"] = writer.digest.hexdigest()
+        stored_id, package_sha = _without_raw_features(staging_id, manifest, writer)
+    except (_BadPackage, packages.PackageUnreadable) as exc:
+        detail = exc.detail if isinstance(exc, _BadPackage) else f"unreadable member: {exc}"
         return _Outcome(
             False,
             states.CAUSE_BIDDER,
             "bad_package",
-            text(messages.REASON_PACKAGE, detail=exc.detail),
+            text(messages.REASON_PACKAGE, detail=detail),
             evidence=facts,
+        )
+    except OSError as exc:
+        return _Outcome(
+            False,
+            states.CAUSE_PLATFORM,
+            "storage_failed",
+            text(messages.REASON_PLATFORM, code="storage_failed"),
+            evidence={**facts, "error": type(exc).__name__},
         )
     try:
         document = files.store_staged(
-            staging_id,
+            stored_id,
             # The platform stores the package for the bidder's organisation, whatever the
             # scopes of the token the key came with.
             principal=dataclasses.replace(principal, scopes=None),
             name=f"opened-bid-{row.bid_id}.zip",
             purpose=messages.OPENED_BID_PURPOSE.code,
-            sha256=package_sha,  # computed as the package was written
-            max_bytes=max(header.plaintext_size, 1),
+            sha256=package_sha,  # computed as the package was written and edited
+            max_bytes=max(header.plaintext_size + len(packages.manifest_bytes(manifest)), 1),
         )
     except (InvalidInput, TooLarge, UnsupportedMediaType) as exc:
         return _Outcome(
@@ -1167,6 +1209,7 @@ def _record_outcome(row_pk: int, outcome: _Outcome, principal: Principal) -> Ope
                 "bid_id": row.bid_id,
                 "envelope_sha256": row.envelope_sha256,
                 "package_sha256": row.package_sha256,
+                "sealed_package_sha256": row.evidence.get("sealed_package_sha256", ""),
                 "manifest_sha256": manifest_sha,
             },
             visibility=Visibility.parties(organisation_ids=(row.organisation_id,)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,11 +137,16 @@ class Hall:
         tamper: bool = False,
         custodians: Sequence[Issued] = (),
         threshold: int = 0,
+        relay: Callable[[bytes], bytes] | None = None,
     ) -> Entrant:
+        """A bidder with a sealed, submitted bid; ``relay`` changes the package before sealing
+        (another tool's zip layout)."""
         index = len(self.entrants)
         bidder = Bidder.make(self.vendor, name=NAMES[index % len(NAMES)] + ("" if index < 4 else str(index)))
         price = price_fen or 9_000_000_00 + index * 1_234_567
         package, mac = self.package(bidder, price_fen=price, index=index)
+        if relay is not None:
+            package = relay(package)
         out = io.BytesIO()
         result = envelope.seal(
             io.BytesIO(package),

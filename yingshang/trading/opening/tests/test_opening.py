@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import os
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -17,6 +19,7 @@ import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.test import Client
 
+from yingshang.files import facade as files
 from yingshang.identity.facade import principal_for_user
 from yingshang.kernel.errors import Conflict, PermissionDenied
 from yingshang.ledger.models import LedgerEvent, OutboxEntry
@@ -206,6 +209,22 @@ def test_a_full_opening_from_deadline_to_the_published_record(hall):
     for entrant in hall.entrants:
         assert entrant.mac not in stored
     assert "CPU-SERIAL" not in stored
+    # Nor in the stored packages: their manifest.json is the kept one (the bytes as sealed are
+    # known by their hash only).
+    for index, row in enumerate(OpeningBid.objects.order_by("id")):
+        entrant = next(e for e in hall.entrants if e.bid_id == row.bid_id)
+        assert row.package_document_id is not None
+        with files.open_document(row.package_document_id) as handle:
+            package = handle.read()
+        assert hashlib.sha256(package).hexdigest() == row.package_sha256
+        sealed = (hall.tmp / f"bid-{hall.entrants.index(entrant)}.zip").read_bytes()
+        assert (
+            row.evidence["sealed_package_sha256"] == hashlib.sha256(sealed).hexdigest() != row.package_sha256
+        )
+        with zipfile.ZipFile(io.BytesIO(package)) as archive:
+            contents = {info.filename: archive.read(info) for info in archive.infolist()}
+        assert json.loads(contents["manifest.json"]) == row.manifest, index
+        assert not any(entrant.mac.encode() in c or b"CPU-SERIAL" in c for c in contents.values())
     # Events increase and the public ones never carried figures before the window closed.
     events = list(OpeningEvent.objects.filter(session=session).order_by("id"))
     closed_at = next(e.pk for e in events if e.kind == "window_closed")
@@ -290,6 +309,36 @@ def test_a_bid_sealed_so_that_it_does_not_open_is_revoked(hall):
     services.close_window(session_id=session.pk, principal=hall.cast.agency)
     row.refresh_from_db()
     assert row.classification == states.REVOKED
+
+
+def _manifest_first(package: bytes) -> bytes:
+    """The same members as ``pack`` writes them, but ``manifest.json`` first (another tool)."""
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        members = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in sorted(members, key=lambda m: m[0] != "manifest.json"):
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def test_a_package_laid_out_by_another_tool_is_stored_rewritten_without_raw_feature_codes(hall):
+    entrant = hall.add_bidder(relay=_manifest_first)
+    _decrypting(hall, 2)
+    answer = _release(hall, 0)
+    assert answer.status_code == 200 and answer.json()["decryption"] == "decrypted", answer.content
+    row = OpeningBid.objects.get(bid_id=entrant.bid_id)
+    assert row.package_document_id is not None
+    with files.open_document(row.package_document_id) as handle:
+        package = handle.read()
+    assert hashlib.sha256(package).hexdigest() == row.package_sha256
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        names = [info.filename for info in archive.infolist()]
+        contents = {name: archive.read(name) for name in names}
+    assert names.count("manifest.json") == 1 and names[-1] == "manifest.json"
+    assert json.loads(contents["manifest.json"]) == row.manifest
+    assert contents["documents/price.pdf"].startswith(b"%PDF-")
+    assert not any(entrant.mac.encode() in c or b"CPU-SERIAL" in c for c in contents.values())
 
 
 def test_a_stored_copy_damaged_on_the_platform_counts_as_withdrawn(hall):
