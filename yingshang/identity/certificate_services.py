@@ -405,28 +405,31 @@ def _encoding_der() -> Any:
 # --- certificates seen --------------------------------------------------------------------------
 
 
-def remember_certificate(check: CertificateCheck, *, at: datetime | None = None) -> EnterpriseCertificate:
-    """Keep (or refresh) an accepted certificate, for expiry reminders. Idempotent."""
+def remember_certificate(check: CertificateCheck, *, at: datetime | None = None) -> None:
+    """Keep (or refresh) an accepted certificate, for expiry reminders. Idempotent: one upsert
+    (a new certificate is inserted; a known one only has ``last_seen_at`` set), so it is cheap
+    inside a bid's acceptance and safe against a concurrent first sighting."""
     now = _now(at)
-    with transaction.atomic():
-        record, created = EnterpriseCertificate.objects.get_or_create(
-            fingerprint=check.fingerprint,
-            defaults={
-                "organisation_id": check.organisation_id,
-                "authority_id": check.authority_id,
-                "usage": check.usage,
-                "subject": check.subject[:500],
-                "serial": check.serial[:80],
-                "algorithm": check.algorithm,
-                "not_before": check.not_before,
-                "not_after": check.not_after,
-                "first_seen_at": now,
-                "last_seen_at": now,
-            },
-        )
-        if not created:
-            EnterpriseCertificate.objects.filter(pk=record.pk).update(last_seen_at=now)
-    return record
+    EnterpriseCertificate.objects.bulk_create(
+        [
+            EnterpriseCertificate(
+                fingerprint=check.fingerprint,
+                organisation_id=check.organisation_id,
+                authority_id=check.authority_id,
+                usage=check.usage,
+                subject=check.subject[:500],
+                serial=check.serial[:80],
+                algorithm=check.algorithm,
+                not_before=check.not_before,
+                not_after=check.not_after,
+                first_seen_at=now,
+                last_seen_at=now,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["fingerprint"],
+        update_fields=["last_seen_at"],
+    )
 
 
 # --- challenges and sign-in ---------------------------------------------------------------------

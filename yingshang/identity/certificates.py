@@ -35,15 +35,18 @@ import asyncio
 import concurrent.futures
 import itertools
 import re
-from collections.abc import Coroutine, Sequence
+import threading
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
+from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtensionOID, NameOID
+from django.db import connection
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as pkix_errors
 from pyhanko_certvalidator.policy_decl import (
@@ -239,24 +242,139 @@ def _is_ca(certificate: x509.Certificate) -> bool:
 T = TypeVar("T")
 
 
+_thread_loop = threading.local()
+
+
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine to completion from sync code, also when this thread runs an event loop."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coroutine)
+        # This thread's own loop, kept from one validation to the next (a new loop each time
+        # costs more than the path check itself).
+        loop: asyncio.AbstractEventLoop | None = getattr(_thread_loop, "loop", None)
+        if loop is None or loop.is_closed():
+            loop = _thread_loop.loop = asyncio.new_event_loop()
+        try:
+            return loop.run_until_complete(coroutine)
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def _latest_crls(at: datetime) -> dict[int, RevocationList]:
-    """The newest CRL of each CA issued at or before ``at`` (else its newest one)."""
+def _latest_crls(at: datetime, crls: Sequence[RevocationList] | None = None) -> dict[int, RevocationList]:
+    """The newest CRL of each CA issued at or before ``at`` (else its newest one); of ``crls``
+    (ordered by CA, newest first) or of the database's."""
+    if crls is None:
+        crls = list(RevocationList.objects.order_by("authority_id", "-this_update", "-id"))
     latest: dict[int, RevocationList] = {}
-    for crl in RevocationList.objects.order_by("authority_id", "-this_update", "-id"):
+    for crl in crls:
         current = latest.get(crl.authority_id)
         if current is None or (current.this_update > at >= crl.this_update):
             latest[crl.authority_id] = crl
     return latest
+
+
+# --- the trust store, read once per change ----------------------------------------------------
+#
+# Every validation needs the stored CAs and CRLs (certificates and CRLs as DER, parsed). They
+# change rarely (a CA added or retired, a CRL imported), but a change must bite at once: each
+# validation reads the store's *version* (every column of every CA and CRL row except the DER
+# bytes, which their SHA-256 fingerprints stand for) and reuses the rows and their parsed forms
+# only while that version is unchanged. Nothing else is cached: the path (signatures, validity at
+# the moment asked, revocation against the CRLs of that moment, freshness of the leaf issuer's
+# CRL) is validated every time.
+
+
+def _version_fields(model: type[Any], *blobs: str) -> tuple[str, ...]:
+    return tuple(field.attname for field in model._meta.concrete_fields if field.name not in blobs)
+
+
+_CA_VERSION = _version_fields(CertificateAuthority, "certificate")  # the fingerprint stands for it
+_CRL_VERSION = _version_fields(RevocationList, "crl", "revoked_serials")
+
+
+@dataclass(frozen=True)
+class _Store:
+    version: tuple[Any, ...]
+    authorities: tuple[CertificateAuthority, ...]  # by id
+    crls: tuple[RevocationList, ...]  # by CA, newest first
+    parsed: dict[int, x509.Certificate]  # CA id -> certificate (immutable, shared by threads)
+
+
+_store_cache: _Store | None = None
+_store_lock = threading.Lock()
+#: asn1crypto parses lazily, in place: its objects stay with one thread (version, id) -> object.
+_thread_parsed = threading.local()
+
+
+def _version_sql(model: type[Any], fields: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    table, key = quote(model._meta.db_table), quote(model._meta.pk.column)
+    return f"SELECT {columns} FROM {table} ORDER BY {key}"  # noqa: S608 -- names from the model
+
+
+def _store_version() -> tuple[Any, ...]:
+    """Every CA and CRL row but their DER bytes (two small queries, no ORM on this hot path)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_version_sql(CertificateAuthority, _CA_VERSION))
+        authorities = tuple(map(tuple, cursor.fetchall()))
+        cursor.execute(_version_sql(RevocationList, _CRL_VERSION))
+        crls = tuple(map(tuple, cursor.fetchall()))
+    return (connection.alias, authorities, crls)
+
+
+def _trust_store() -> _Store:
+    """The stored CAs and CRLs, read again whenever any of their rows changed."""
+    global _store_cache  # noqa: PLW0603 -- one snapshot per process, replaced on change
+    version = _store_version()
+    with _store_lock:
+        cached = _store_cache
+    if cached is not None and cached.version == version:
+        return cached
+    # Read after the version: a change in between leaves rows newer than the version they are
+    # kept under, so the next validation reads them again (never older rows under a newer one).
+    authorities = tuple(CertificateAuthority.objects.order_by("pk"))
+    crls = tuple(RevocationList.objects.order_by("authority_id", "-this_update", "-id"))
+    store = _Store(
+        version=version,
+        authorities=authorities,
+        crls=crls,
+        parsed={a.pk: parse_certificate(bytes(a.certificate)) for a in authorities},
+    )
+    with _store_lock:
+        _store_cache = store
+    return store
+
+
+def _asn1_certificate(store: _Store, authority: CertificateAuthority) -> asn1_x509.Certificate:
+    return _thread_object(
+        store, ("ca", authority.pk), lambda: asn1_x509.Certificate.load(bytes(authority.certificate))
+    )
+
+
+def _asn1_crl(store: _Store, crl: RevocationList) -> asn1_crl.CertificateList:
+    return _thread_object(store, ("crl", crl.pk), lambda: asn1_crl.CertificateList.load(bytes(crl.crl)))
+
+
+def _thread_object(store: _Store, key: tuple[str, int], load: Callable[[], T]) -> T:
+    held: dict[tuple[str, int], Any] | None = getattr(_thread_parsed, "objects", None)
+    if held is None or getattr(_thread_parsed, "version", None) is not store.version:
+        held = {}
+        _thread_parsed.objects, _thread_parsed.version = held, store.version
+    if key not in held:
+        held[key] = load()
+    return held[key]  # type: ignore[no-any-return]
+
+
+def forget_trust_store() -> None:
+    """Drop the remembered trust store (tests); the next validation reads it again."""
+    global _store_cache  # noqa: PLW0603
+    with _store_lock:
+        _store_cache = None
+    _thread_parsed.__dict__.clear()
 
 
 def _friendly(moment: datetime) -> str:
@@ -400,10 +518,8 @@ def _sm2_stored_path(
     SM2-SM3 signature up to a stored root, CA basic constraints, critical extensions, path-length
     and name constraints, validity periods at ``moment``, and the stored CRLs (a stale CRL of the
     leaf's issuer: ``revocation_unknown``)."""
-    pool = [
-        _Link(parse_certificate(bytes(a.certificate)), bytes(a.certificate), a)
-        for a in CertificateAuthority.objects.all()
-    ]
+    store = _trust_store()
+    pool = [_Link(store.parsed[a.pk], bytes(a.certificate), a) for a in store.authorities]
     pool += [_Link(c, _der(c), None) for c in certificates[1:]]
     path = [_Link(certificates[0], leaf_der, None)]
     for _depth in range(6):
@@ -423,7 +539,7 @@ def _sm2_stored_path(
             raise _reject("expired", _friendly(link.certificate.not_valid_after_utc))
         if moment < link.certificate.not_valid_before_utc:
             raise _reject("not_yet_valid", _friendly(link.certificate.not_valid_before_utc))
-    crls = _latest_crls(moment)
+    crls = _latest_crls(moment, store.crls)
     for position, (child, parent) in enumerate(itertools.pairwise(path)):
         revocation_list = crls.get(parent.stored.pk) if parent.stored is not None else None
         if revocation_list is None:
@@ -441,15 +557,16 @@ def _stored_path(
     """Validate the path at ``moment`` (pyhanko-certvalidator, with the stored CRLs); returns the
     stored CAs on it, nearest to the leaf first. Raises :class:`CertificateRejected`."""
     leaf = certificates[0]
-    authorities = list(CertificateAuthority.objects.all())
+    store = _trust_store()
+    authorities = store.authorities
     by_fingerprint = {authority.fingerprint: authority for authority in authorities}
-    crls = _latest_crls(moment)
+    crls = _latest_crls(moment, store.crls)
     leaf_issuer = leaf.issuer.rfc4514_string()
     issuer_has_crl = any(
         authority.subject == leaf_issuer and authority.pk in crls for authority in authorities
     )
-    roots = [asn1_x509.Certificate.load(bytes(a.certificate)) for a in authorities if a.level == "root"]
-    others = [asn1_x509.Certificate.load(bytes(a.certificate)) for a in authorities if a.level != "root"]
+    roots = [_asn1_certificate(store, a) for a in authorities if a.level == "root"]
+    others = [_asn1_certificate(store, a) for a in authorities if a.level != "root"]
     others += [asn1_x509.Certificate.load(_der(c)) for c in certificates[1:]]
     policy = CertRevTrustPolicy(
         RevocationCheckingPolicy(
@@ -466,7 +583,7 @@ def _stored_path(
     context = ValidationContext(
         trust_roots=roots,
         other_certs=others,
-        crls=[bytes(crl.crl) for crl in crls.values()],
+        crls=[_asn1_crl(store, crl) for crl in crls.values()],
         moment=moment,
         revinfo_policy=policy,
         retroactive_revinfo=True,
@@ -495,7 +612,7 @@ def _stored_path(
         raise _reject("unknown_ca")
     for child, parent in itertools.pairwise(stored):
         parent_crl = crls.get(parent.pk)
-        serial = format(parse_certificate(bytes(child.certificate)).serial_number, "x")
+        serial = format(store.parsed[child.pk].serial_number, "x")
         if parent_crl is not None and serial in parent_crl.revoked_serials:
             raise _reject("revoked")
     return stored

@@ -25,6 +25,7 @@ bidder's own certificate (and, optionally, to custodians), and is released only 
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import re
@@ -257,6 +258,7 @@ def start_upload(
             organisation_id=principal.organisation_id, idempotency_key=idempotency_key
         )
         return _same_upload(existing, tender_id=tender_id, lot_id=lot_id, size=size, sha256=sha256)
+    _remember_upload(upload)
     return UploadState(upload)
 
 
@@ -311,14 +313,22 @@ def receive_chunk(
     ``arrived``: when the chunk's last byte reached the server (the chunk endpoint reads the
     domain clock as the body completes, before waiting for a database connection); default now.
 
-    Hot path (hundreds of chunks a second at a deadline): one locked read of the upload, one read
-    of the deadline, the write, one update."""
+    Hot path (hundreds of chunks a second at a deadline): the next chunk of an upload this
+    process has seen takes one conditional update (which locks the row), one read of the
+    deadline and the write (``_append_next``); anything else (the first chunk here, a chunk sent
+    again, a wrong offset, a late chunk, an error) takes the general path: one locked read of the
+    upload, one read of the deadline, the write, one update."""
     arrived = arrived or clock.now()
     _require_bidder(principal)
     try:
         public_id = UUID(str(upload_id))
     except ValueError:
         raise NotFound() from None
+    facts = _uploads_seen.get(public_id)
+    if facts is not None and facts.organisation_id == principal.organisation_id:
+        state = _append_next(facts, offset=offset, data=data, arrived=arrived)
+        if state is not None:
+            return state
     late_at: datetime | None = None
     try:
         with transaction.atomic():
@@ -353,7 +363,87 @@ def receive_chunk(
         return _finalise(locked.pk)
     if locked.status == states.COMPLETE:
         return _resume(locked)
+    _remember_upload(locked)
     return UploadState(locked)
+
+
+# The next chunk of an upload, without reading the upload first. What never changes after an
+# upload is declared (its row, tender, organisation, size, chunk size, declared hash...) is kept
+# per process from its first chunk on; the conditional update checks the rest (still receiving,
+# the chunk starts at the acknowledged offset) and locks the row as ``select_for_update`` does,
+# so the write happens under the same lock and the acknowledgement commits after it.
+
+
+@dataclass(frozen=True)
+class _UploadFacts:
+    pk: int
+    public_id: UUID
+    organisation_id: int
+    tender_id: int
+    size: int
+    chunk_size: int
+    staging_id: str
+    receiving: BidUpload  # a copy of the row while receiving: the answer's fixed fields
+
+
+_uploads_seen: dict[UUID, _UploadFacts] = {}
+_MAX_UPLOADS_SEEN = 10_000
+
+
+def _remember_upload(upload: BidUpload) -> None:
+    if upload.status != states.RECEIVING:
+        return
+    if len(_uploads_seen) >= _MAX_UPLOADS_SEEN:
+        _uploads_seen.clear()
+    _uploads_seen[upload.public_id] = _UploadFacts(
+        pk=upload.pk,
+        public_id=upload.public_id,
+        organisation_id=upload.organisation_id,
+        tender_id=upload.tender_id,
+        size=upload.size,
+        chunk_size=upload.chunk_size,
+        staging_id=upload.staging_id,
+        receiving=copy.copy(upload),
+    )
+
+
+class _NotNext(Exception):
+    """The chunk is not simply the next one (late, or the staged file is short): general path."""
+
+
+def _append_next(facts: _UploadFacts, *, offset: int, data: bytes, arrived: datetime) -> UploadState | None:
+    """The chunk at the acknowledged offset of an upload still receiving, before the deadline,
+    as ``_append`` writes it; ``None`` (nothing changed) when it is anything else."""
+    size = len(data)
+    if not data or size > facts.chunk_size or offset + size > facts.size:
+        return None
+    last = offset + size == facts.size
+    changes: dict[str, Any] = {"received": offset + size, "updated_at": arrived}
+    if last:
+        changes.update(status=states.VERIFYING, last_chunk_at=arrived)
+    try:
+        with transaction.atomic():
+            updated = BidUpload.objects.filter(
+                pk=facts.pk,
+                public_id=facts.public_id,
+                organisation_id=facts.organisation_id,
+                status=states.RECEIVING,
+                received=offset,
+            ).update(**changes)
+            if updated != 1:
+                raise _NotNext()
+            deadline = projects.bid_deadline_of(facts.tender_id)
+            if deadline is not None and arrived >= deadline:
+                raise _NotNext()  # rolled back: the general path refuses it as late
+            files.stage_chunk(facts.staging_id, offset=offset, data=data, sync=last)
+    except (_NotNext, files.StagedShort):
+        return None
+    if last:
+        _uploads_seen.pop(facts.public_id, None)
+        return _finalise(facts.pk)
+    upload = copy.copy(facts.receiving)
+    upload.received, upload.updated_at = offset + size, arrived
+    return UploadState(upload)
 
 
 def chunk_too_large(*, limit: int, size: int) -> TooLarge:
@@ -535,7 +625,7 @@ def _accept(
         if upload.status != states.VERIFYING:  # finalised by a concurrent request
             return UploadState(upload, upload.bid)
         assert upload.last_chunk_at is not None
-        tender = projects.tender_summary(upload.tender_id)
+        ocid = projects.tender_ocid(upload.tender_id)
         previous = (
             Bid.objects.select_for_update()
             .filter(
@@ -586,7 +676,7 @@ def _accept(
             visibility=visibility,
             data={
                 "bid_id": bid.pk,
-                "ocid": tender.ocid,
+                "ocid": ocid,
                 "received_at": receipts.rfc3339(bid.received_at),
                 "certificate": check.fingerprint,
                 "authority": check.authority,
@@ -598,7 +688,7 @@ def _accept(
             "type": receipts.RECEIPT_TYPE,
             "bid_id": bid.pk,
             "tender_id": bid.tender_id,
-            "ocid": tender.ocid,
+            "ocid": ocid,
             "lot_id": bid.lot_id,
             "bidder": bid.bidder_uscc,
             "envelope_sha256": bid.envelope_sha256,

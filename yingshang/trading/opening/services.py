@@ -37,7 +37,7 @@ from typing import IO, Any
 
 import rfc8785
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from yingshang import envelope
 from yingshang.bidder.uppercase import uppercase_yuan
@@ -198,11 +198,37 @@ def _render(message: Text, language: str = "zh-hans") -> str:
 # --- loading and checks ---------------------------------------------------------------------------
 
 
-def _lock(session_id: int) -> OpeningSession:
-    session = OpeningSession.objects.select_for_update().filter(pk=session_id).first()
+def _one(model: type[Any], column: str, value: int, *, lock: str = "") -> Any:
+    """The row of ``model`` whose ``column`` is ``value`` (or None), in one raw query: the hot
+    paths of the opening (a key release) run many small queries, and compiling each through the
+    ORM cost more than the database's answer. ``lock``: ``"update"`` or ``"share"`` (PostgreSQL
+    row locks for the current transaction; SQLite serialises writers by itself)."""
+    quote = connection.ops.quote_name
+    suffix = ""
+    if lock and connection.features.has_select_for_update:
+        suffix = " FOR UPDATE" if lock == "update" else " FOR SHARE"
+    table = quote(model._meta.db_table)
+    query = f"SELECT * FROM {table} WHERE {quote(column)} = %s{suffix}"  # noqa: S608 (names from our models)
+    found = list(model.objects.raw(query, [value]))
+    return found[0] if found else None
+
+
+def _lock(session_id: int, *, share: bool = False) -> OpeningSession:
+    """The session, locked for this transaction: exclusively (state changes), or shared (a key's
+    arrival: many at once, but not while the window is closed or the session paused)."""
+    session: OpeningSession | None = _one(
+        OpeningSession, "id", session_id, lock="share" if share else "update"
+    )
     if session is None:
         raise NotFound(messages.NO_SESSION, code="no_session")
     return session
+
+
+def _lock_row(row_id: int) -> OpeningBid:
+    row: OpeningBid | None = _one(OpeningBid, "id", row_id, lock="update")
+    if row is None:
+        raise NotFound(code="no_such_bid")
+    return row
 
 
 def _require_status(session: OpeningSession, *allowed: str) -> None:
@@ -247,12 +273,19 @@ def _move(
 
 
 def _counts(session: OpeningSession) -> dict[str, int]:
-    rows = list(session.rows.values_list("decryption", flat=True))
+    """The rows by decryption state (one grouped query: it runs on every key's outcome)."""
+    table = connection.ops.quote_name(OpeningBid._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT decryption, COUNT(*) FROM {table} WHERE session_id = %s GROUP BY decryption",  # noqa: S608
+            [session.pk],
+        )
+        found: dict[str, int] = dict(cursor.fetchall())
     return {
-        "bids": len(rows),
-        "decrypted": rows.count(states.ROW_DECRYPTED),
-        "failed": rows.count(states.ROW_FAILED),
-        "pending": rows.count(states.PENDING),
+        "bids": sum(found.values()),
+        "decrypted": found.get(states.ROW_DECRYPTED, 0),
+        "failed": found.get(states.ROW_FAILED, 0),
+        "pending": found.get(states.PENDING, 0),
     }
 
 
@@ -809,14 +842,13 @@ def release_key(
     streaming and checked; the outcome is recorded. The row's content stays hidden until the
     window closes."""
     moment = clock.now()
-    row = OpeningBid.objects.select_related("session").filter(bid_id=bid_id).first()
+    row = _one(OpeningBid, "bid_id", bid_id)
     if row is None:
         raise NotFound(code="no_such_bid")
-    session = row.session
     policy.require(principal, "release_key")
     if principal.organisation_id != row.organisation_id:
         with transaction.atomic():
-            locked = _lock(session.pk)
+            locked = _lock(row.session_id)
             ledger.record(
                 action=evidence.KEY_REFUSED,
                 actor=evidence.actor_of(principal),
@@ -827,50 +859,93 @@ def release_key(
             _history(locked, evidence.KEY_REFUSED, principal=principal, note=f"bid {bid_id}: not_your_bid")
         raise PermissionDenied(messages.NOT_YOUR_BID, code="not_your_bid")
     key = _decode_key(content_key)
-    with transaction.atomic():
-        session = _lock(session.pk)
-        row = OpeningBid.objects.select_for_update().get(pk=row.pk)
-        refusal = _key_refusal(session, row, key, moment)
-        if (
-            principal.user_id is not None
-            and not session.sign_ins.filter(user_id=principal.user_id, role="bidder").exists()
-        ):
-            # Releasing the key is also the bidder's sign-in (with its certificate-bound token).
-            _record_sign_in(session, principal, "bidder", certificate, moment)
-        if refusal is not None:
-            _refuse_key(session, row, principal, refusal, moment)
-        else:
-            # A key that matched before but whose decryption never finished (a crash) may come
-            # again: the first arrival stands.
-            row.released_at = row.released_at or moment
-            row.released_by_id = row.released_by_id or principal.user_id
-            row.attempts += 1
-            row.save(update_fields=["released_at", "released_by", "attempts"])
-            promise = ledger.record(
-                action=evidence.KEY_RELEASED,
-                actor=evidence.actor_of(principal),
-                subject=evidence.row_subject(row),
-                data={
-                    "bid_id": row.bid_id,
-                    "released_at": _iso(moment),
-                    "key_commitment": row.key_commitment,
-                    # The key's hash, not the key: the released key can be checked later by whoever holds it.
-                    "content_key_sha256": hashlib.sha256(key or b"").hexdigest(),
-                },
-                visibility=Visibility.parties(organisation_ids=(row.organisation_id,)),
-            )
-            _history(
-                session,
-                evidence.KEY_RELEASED,
-                principal=principal,
-                note=f"bid {bid_id}",
-                entry_hash=promise.entry_hash,
-            )
+    try:
+        # Shared: keys arrive side by side; closing the window or pausing waits for them.
+        row, refusal = _arrival(row, principal, key, certificate, moment, share=True)
+    except _NeedsExclusive:
+        # A refusal or a first sign-in writes counts to the hall: one at a time, exactly.
+        row, refusal = _arrival(row, principal, key, certificate, moment, share=False)
     if refusal is not None:
         raise refusal
     assert key is not None
     outcome = _decrypt(row, key, principal)
-    return _record_outcome(row.pk, outcome, principal)
+    return _record_outcome(row, outcome, principal)
+
+
+#: What a decrypted row's outcome writes.
+DECRYPTED_FIELDS = [
+    "decryption",
+    "price_fen",
+    "price_uppercase",
+    "duration_days",
+    "quality",
+    "project_manager",
+    "manifest",
+    "package_document_id",
+    "package_sha256",
+    "evidence",
+]
+
+
+class _NeedsExclusive(Exception):
+    """The arrival needs the session's exclusive lock (rolled back, then done again with it)."""
+
+
+def _arrival(
+    released: OpeningBid,
+    principal: Principal,
+    key: bytes | None,
+    certificate: str,
+    moment: datetime,
+    *,
+    share: bool,
+) -> tuple[OpeningBid, DomainError | None]:
+    """One transaction: a matching key's arrival recorded (row, ledger entry, history), or the
+    refusal recorded. Under a shared lock only the plain arrival is done; anything that writes
+    counts to the hall (a refusal, the bidder's first sign-in) raises ``_NeedsExclusive``."""
+    with transaction.atomic():
+        session = _lock(released.session_id, share=share)
+        row = _lock_row(released.pk)
+        refusal = _key_refusal(session, row, key, moment)
+        signs_in = (
+            principal.user_id is not None
+            and not session.sign_ins.filter(user_id=principal.user_id, role="bidder").exists()
+        )
+        if share and (signs_in or refusal is not None):
+            raise _NeedsExclusive
+        if signs_in:
+            # Releasing the key is also the bidder's sign-in (with its certificate-bound token).
+            _record_sign_in(session, principal, "bidder", certificate, moment)
+        if refusal is not None:
+            _refuse_key(session, row, principal, refusal, moment)
+            return row, refusal
+        # A key that matched before but whose decryption never finished (a crash) may come
+        # again: the first arrival stands.
+        row.released_at = row.released_at or moment
+        row.released_by_id = row.released_by_id or principal.user_id
+        row.attempts += 1
+        row.save(update_fields=["released_at", "released_by", "attempts"])
+        promise = ledger.record(
+            action=evidence.KEY_RELEASED,
+            actor=evidence.actor_of(principal),
+            subject=evidence.row_subject(row),
+            data={
+                "bid_id": row.bid_id,
+                "released_at": _iso(moment),
+                "key_commitment": row.key_commitment,
+                # The key's hash, not the key: the released key can be checked later by whoever holds it.
+                "content_key_sha256": hashlib.sha256(key or b"").hexdigest(),
+            },
+            visibility=Visibility.parties(organisation_ids=(row.organisation_id,)),
+        )
+        _history(
+            session,
+            evidence.KEY_RELEASED,
+            principal=principal,
+            note=f"bid {row.bid_id}",
+            entry_hash=promise.entry_hash,
+        )
+    return row, None
 
 
 def _refuse_key(
@@ -922,32 +997,46 @@ class _Outcome:
     evidence: dict[str, Any] | None = None
 
 
-class _HashingWriter:
-    """Hashes and writes the decrypted package on a thread of its own while the caller reads,
-    hashes and decrypts the next chunk: SHA-256 releases the GIL, so the two hashes (envelope and
-    package) run side by side. At most two chunks wait in between (memory stays bounded). The
-    hash state is marked about every MiB, so that an edit near the end of the package (its
-    manifest) is hashed again from the last mark before it, not from the start."""
+#: The hash state is marked at least this often, so that an edit near the end of the package (its
+#: manifest) is hashed again from the last mark before it: at most this many bytes.
+MARK_EVERY = 64 * 1024
 
-    def __init__(self, sink: IO[bytes]) -> None:
+
+class _HashingThread:
+    """Hashes (and, with a ``sink``, writes) what it is given on a thread of its own, while the
+    caller reads, hashes and decrypts the next chunk: SHA-256 releases the GIL, so the two hashes
+    (envelope and package) run side by side. At most two chunks wait in
+    between (memory stays bounded). With ``marks`` the hash state is marked every
+    ``MARK_EVERY`` bytes (``packages.HashMarks``)."""
+
+    def __init__(self, sink: IO[bytes] | None = None, *, name: str, marks: bool = False) -> None:
         self.sink = sink
         self.digest = hashlib.sha256()
         self.marks = packages.HashMarks()
-        self._offset = self._marked = 0
+        self._marking = marks
+        self._offset = 0
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._drain, name="opening-writer", daemon=True)
+        self._thread = threading.Thread(target=self._drain, name=name, daemon=True)
         self._thread.start()
+        self._closed = False
+
+    def _hash(self, data: bytes) -> None:
+        if not self._marking:
+            self.digest.update(data)
+            return
+        view = memoryview(data)
+        for start in range(0, len(view), MARK_EVERY):
+            self.marks.mark(self._offset + start, self.digest)
+            self.digest.update(view[start : start + MARK_EVERY])
 
     def _drain(self) -> None:
         while (data := self._queue.get()) is not None:
             if self._error is None:
                 try:
-                    if not self._offset or self._offset - self._marked >= packages.COPY_BLOCK:
-                        self.marks.mark(self._offset, self.digest)
-                        self._marked = self._offset
-                    self.digest.update(data)
-                    self.sink.write(data)
+                    self._hash(data)
+                    if self.sink is not None:
+                        self.sink.write(data)
                     self._offset += len(data)
                 except BaseException as exc:  # re-raised in the caller's thread by close()
                     self._error = exc
@@ -959,9 +1048,11 @@ class _HashingWriter:
         return len(data)
 
     def close(self) -> None:
-        """Wait for every chunk to be written; raise what the writer thread met."""
-        self._queue.put(None)
-        self._thread.join()
+        """Wait for every chunk to be hashed (and written); raise what the thread met."""
+        if not self._closed:
+            self._closed = True
+            self._queue.put(None)
+            self._thread.join()
         if self._error is not None:
             raise self._error
 
@@ -984,7 +1075,7 @@ def _rewritten_id(staging_id: str) -> str:
 
 
 def _without_raw_features(
-    staging_id: str, manifest: dict[str, Any], writer: _HashingWriter
+    staging_id: str, manifest: dict[str, Any], writer: _HashingThread
 ) -> tuple[str, str]:
     """Replace the staged package's ``manifest.json`` by the kept one (feature codes as keyed
     hashes: ``packages``); return the staged file to store and its SHA-256."""
@@ -1004,8 +1095,8 @@ def _without_raw_features(
 def _decrypt_into(staging_id: str, row: OpeningBid, key: bytes, principal: Principal) -> _Outcome:
     try:
         with files.open_document(row.document_id) as stored, files.write_staged(staging_id) as spool:
-            reader = HashingReader(stored)
-            writer = _HashingWriter(spool)
+            reader = HashingReader(stored)  # on this thread: a third thread costs more than it saves
+            writer = _HashingThread(spool, name="opening-writer", marks=True)
             try:
                 # The whole file's SHA-256 is checked against the receipt below, which implies the
                 # ciphertext hash checked when the bid was accepted: not computed a second time.
@@ -1169,10 +1260,10 @@ def _read_package(stream: IO[bytes], header: envelope.Header) -> tuple[dict[str,
     return kept, figures
 
 
-def _record_outcome(row_pk: int, outcome: _Outcome, principal: Principal) -> OpeningBid:
+def _record_outcome(released: OpeningBid, outcome: _Outcome, principal: Principal) -> OpeningBid:
     with transaction.atomic():
-        row = OpeningBid.objects.select_for_update().select_related("session").get(pk=row_pk)
-        session = _lock(row.session_id)
+        session = _lock(released.session_id)  # the session first, then the row, as everywhere
+        row = _lock_row(released.pk)
         if row.decryption != states.PENDING:
             return row  # classified meanwhile (the window closed)
         if not outcome.ok:
@@ -1198,7 +1289,7 @@ def _record_outcome(row_pk: int, outcome: _Outcome, principal: Principal) -> Ope
         row.package_document_id = outcome.package_document_id
         row.package_sha256 = outcome.package_sha256
         row.evidence = {**row.evidence, **(outcome.evidence or {})}
-        row.save()
+        row.save(update_fields=DECRYPTED_FIELDS)
         manifest_sha = hashlib.sha256(rfc8785.dumps(row.manifest)).hexdigest()
         # Hashes only: the content becomes readable when the window has closed.
         promise = ledger.record(
@@ -1374,7 +1465,7 @@ def release_share(*, principal: Principal, bid_id: int, index: int, share: str) 
     owner = Principal(
         user_id=principal.user_id, organisation_id=row.organisation_id, roles=frozenset({"bidder"})
     )
-    return _record_outcome(row.pk, _decrypt(row, key, owner), principal)
+    return _record_outcome(row, _decrypt(row, key, owner), principal)
 
 
 def _recover(header: envelope.Header, held: list[BackupShare]) -> bytes | None:
