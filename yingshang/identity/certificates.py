@@ -366,7 +366,7 @@ def _thread_object(store: _Store, key: tuple[str, int], load: Callable[[], T]) -
         _thread_parsed.objects, _thread_parsed.version = held, store.version
     if key not in held:
         held[key] = load()
-    return held[key]  # type: ignore[no-any-return]
+    return held[key]
 
 
 def forget_trust_store() -> None:

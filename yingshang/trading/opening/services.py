@@ -154,6 +154,27 @@ def _public_step(
     _event(session, event, data)
 
 
+def _row_step(
+    session: OpeningSession,
+    row: OpeningBid,
+    action: str,
+    *,
+    principal: Principal | None,
+    data: dict[str, Any],
+    note: str,
+) -> None:
+    """One step about a bid's row, inside the caller's transaction: its ledger entry (readable by
+    the bidder, and oversight) and the session's history row."""
+    promise = ledger.record(
+        action=action,
+        actor=evidence.actor_of(principal),
+        subject=evidence.row_subject(row),
+        data=data,
+        visibility=Visibility.parties(organisation_ids=(row.organisation_id,)),
+    )
+    _history(session, action, principal=principal, note=note, entry_hash=promise.entry_hash)
+
+
 def _event(session: OpeningSession, kind: str, data: dict[str, Any], *, public: bool = True) -> OpeningEvent:
     row = OpeningEvent.objects.create(session=session, kind=kind, public=public, data=data, at=clock.now())
     session_id, last_id = session.pk, row.pk
@@ -925,10 +946,11 @@ def _arrival(
         row.released_by_id = row.released_by_id or principal.user_id
         row.attempts += 1
         row.save(update_fields=["released_at", "released_by", "attempts"])
-        promise = ledger.record(
-            action=evidence.KEY_RELEASED,
-            actor=evidence.actor_of(principal),
-            subject=evidence.row_subject(row),
+        _row_step(
+            session,
+            row,
+            evidence.KEY_RELEASED,
+            principal=principal,
             data={
                 "bid_id": row.bid_id,
                 "released_at": _iso(moment),
@@ -936,14 +958,7 @@ def _arrival(
                 # The key's hash, not the key: the released key can be checked later by whoever holds it.
                 "content_key_sha256": hashlib.sha256(key or b"").hexdigest(),
             },
-            visibility=Visibility.parties(organisation_ids=(row.organisation_id,)),
-        )
-        _history(
-            session,
-            evidence.KEY_RELEASED,
-            principal=principal,
             note=f"bid {row.bid_id}",
-            entry_hash=promise.entry_hash,
         )
     return row, None
 
@@ -959,19 +974,13 @@ def _refuse_key(
     attempts.append({"at": _iso(moment), "code": refusal.code, "user_id": principal.user_id})
     row.evidence = {**row.evidence, "refused_keys": attempts}
     row.save(update_fields=["evidence"])
-    promise = ledger.record(
-        action=evidence.KEY_REFUSED,
-        actor=evidence.actor_of(principal),
-        subject=evidence.row_subject(row),
-        data={"bid_id": row.bid_id, "code": refusal.code, "attempt": row.attempts, "at": _iso(moment)},
-        visibility=Visibility.parties(organisation_ids=(row.organisation_id,)),
-    )
-    _history(
+    _row_step(
         session,
+        row,
         evidence.KEY_REFUSED,
         principal=principal,
+        data={"bid_id": row.bid_id, "code": refusal.code, "attempt": row.attempts, "at": _iso(moment)},
         note=f"bid {row.bid_id}: {refusal.code}",
-        entry_hash=promise.entry_hash,
     )
     if counted and row.decryption == states.PENDING and row.attempts >= max_key_attempts():
         _fail_row(
@@ -1292,10 +1301,11 @@ def _record_outcome(released: OpeningBid, outcome: _Outcome, principal: Principa
         row.save(update_fields=DECRYPTED_FIELDS)
         manifest_sha = hashlib.sha256(rfc8785.dumps(row.manifest)).hexdigest()
         # Hashes only: the content becomes readable when the window has closed.
-        promise = ledger.record(
-            action=evidence.BID_DECRYPTED,
-            actor=evidence.actor_of(principal),
-            subject=evidence.row_subject(row),
+        _row_step(
+            session,
+            row,
+            evidence.BID_DECRYPTED,
+            principal=principal,
             data={
                 "bid_id": row.bid_id,
                 "envelope_sha256": row.envelope_sha256,
@@ -1303,14 +1313,7 @@ def _record_outcome(released: OpeningBid, outcome: _Outcome, principal: Principa
                 "sealed_package_sha256": row.evidence.get("sealed_package_sha256", ""),
                 "manifest_sha256": manifest_sha,
             },
-            visibility=Visibility.parties(organisation_ids=(row.organisation_id,)),
-        )
-        _history(
-            session,
-            evidence.BID_DECRYPTED,
-            principal=principal,
             note=f"bid {row.bid_id}",
-            entry_hash=promise.entry_hash,
         )
         _event(session, "decryption_progress", _counts(session))
     return row
@@ -1331,10 +1334,11 @@ def _fail_row(
     row.reason = _render(reason)
     row.evidence = {**row.evidence, "reason_en": _render(reason, "en")}
     row.save()
-    promise = ledger.record(
-        action=evidence.DECRYPTION_FAILED,
-        actor=evidence.actor_of(principal),
-        subject=evidence.row_subject(row),
+    _row_step(
+        session,
+        row,
+        evidence.DECRYPTION_FAILED,
+        principal=principal,
         data={
             "bid_id": row.bid_id,
             "cause": cause,
@@ -1342,14 +1346,7 @@ def _fail_row(
             "reason": row.reason,
             "evidence": row.evidence,
         },
-        visibility=Visibility.parties(organisation_ids=(row.organisation_id,)),
-    )
-    _history(
-        session,
-        evidence.DECRYPTION_FAILED,
-        principal=principal,
         note=f"bid {row.bid_id}: {code}",
-        entry_hash=promise.entry_hash,
     )
     _event(session, "decryption_progress", _counts(session))
 
@@ -1414,19 +1411,13 @@ def release_share(*, principal: Principal, bid_id: int, index: int, share: str) 
             organisation_id=principal.organisation_id,
             at=moment,
         )
-        promise = ledger.record(
-            action=evidence.SHARE_RELEASED,
-            actor=evidence.actor_of(principal),
-            subject=evidence.row_subject(row),
-            data={"bid_id": row.bid_id, "index": index, "share_sha256": hashlib.sha256(value).hexdigest()},
-            visibility=Visibility.parties(organisation_ids=(row.organisation_id,)),
-        )
-        _history(
+        _row_step(
             session,
+            row,
             evidence.SHARE_RELEASED,
             principal=principal,
+            data={"bid_id": row.bid_id, "index": index, "share_sha256": hashlib.sha256(value).hexdigest()},
             note=f"bid {bid_id} share {index}",
-            entry_hash=promise.entry_hash,
         )
         held = list(row.shares.order_by("index"))
         _event(
@@ -1442,23 +1433,17 @@ def release_share(*, principal: Principal, bid_id: int, index: int, share: str) 
                 row.evidence = {**row.evidence, "backup": {"indexes": [h.index for h in held]}}
                 row.save(update_fields=["released_at", "released_by", "evidence"])
                 row.shares.update(value="")
-                promise = ledger.record(
-                    action=evidence.BACKUP_RECOVERED,
-                    actor=evidence.actor_of(principal),
-                    subject=evidence.row_subject(row),
+                _row_step(
+                    session,
+                    row,
+                    evidence.BACKUP_RECOVERED,
+                    principal=principal,
                     data={
                         "bid_id": row.bid_id,
                         "indexes": [h.index for h in held],
                         "content_key_sha256": hashlib.sha256(key).hexdigest(),
                     },
-                    visibility=Visibility.parties(organisation_ids=(row.organisation_id,)),
-                )
-                _history(
-                    session,
-                    evidence.BACKUP_RECOVERED,
-                    principal=principal,
                     note=f"bid {bid_id}",
-                    entry_hash=promise.entry_hash,
                 )
     if key is None:
         return row
