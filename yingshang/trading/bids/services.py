@@ -35,7 +35,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from yingshang import envelope
 from yingshang.files import facade as files
@@ -407,6 +407,24 @@ def _remember_upload(upload: BidUpload) -> None:
     )
 
 
+def _next_chunk_sql(*, last: bool) -> str:
+    """``UPDATE`` of the upload's row for its next chunk, only while it is receiving at that
+    offset (plain SQL: hundreds a second at a deadline, no query building)."""
+    quote = connection.ops.quote_name
+    meta = BidUpload._meta
+    columns = {field.name: field.column for field in meta.concrete_fields}
+
+    def column(name: str) -> str:
+        return quote(columns[name])
+
+    changed = ["received", "updated_at"] + (["status", "last_chunk_at"] if last else [])
+    where = ["id", "public_id", "organisation", "status", "received"]
+    return (
+        f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{column(n)} = %s' for n in changed)} "  # noqa: S608
+        f"WHERE {' AND '.join(f'{column(n)} = %s' for n in where)}"
+    )
+
+
 class _NotNext(Exception):
     """The chunk is not simply the next one (late, or the staged file is short): general path."""
 
@@ -418,18 +436,17 @@ def _append_next(facts: _UploadFacts, *, offset: int, data: bytes, arrived: date
     if not data or size > facts.chunk_size or offset + size > facts.size:
         return None
     last = offset + size == facts.size
-    changes: dict[str, Any] = {"received": offset + size, "updated_at": arrived}
-    if last:
-        changes.update(status=states.VERIFYING, last_chunk_at=arrived)
+    moment = connection.ops.adapt_datetimefield_value(arrived)
+    changes: list[Any] = [offset + size, moment] + ([states.VERIFYING, moment] if last else [])
+    public_id = BidUpload._meta.get_field("public_id").get_db_prep_value(facts.public_id, connection)
     try:
         with transaction.atomic():
-            updated = BidUpload.objects.filter(
-                pk=facts.pk,
-                public_id=facts.public_id,
-                organisation_id=facts.organisation_id,
-                status=states.RECEIVING,
-                received=offset,
-            ).update(**changes)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _next_chunk_sql(last=last),
+                    [*changes, facts.pk, public_id, facts.organisation_id, states.RECEIVING, offset],
+                )
+                updated = cursor.rowcount
             if updated != 1:
                 raise _NotNext()
             deadline = projects.bid_deadline_of(facts.tender_id)
