@@ -295,15 +295,22 @@ the better run counts). Half the bids are released one at a time, the other half
 Verdict: {"; ".join(verdicts)}. Memory stays bounded by the chunk size (1 MiB): the package goes to
 a file as it is decrypted, at most two chunks wait between the threads.
 
-Where the time goes (timing each step on PostgreSQL, one bid of 8 MiB at a time): the
-streaming decryption itself (`envelope.open_envelope` with the envelope hashed as it is read and
-the package hashed and written on a second thread) takes about 7.7 ms, as long as the raw pass
-(8.6 ms); the rest, about 27 ms a bid, is bookkeeping in Python and the database: the key's
-arrival committed before decrypting (lock, row, ledger entry, history), the package stored
-through the files context (type and archive checks, content row, document row), the outcome
-recorded (row, ledger entry, history, event). What would close the gap: one transaction for
-storing and recording the outcome, cheaper archive checks for a package the platform has just
-produced, and fewer ORM round trips per step; the decryption is no longer the limit.
+Where the time goes (timing each step on PostgreSQL, one bid of 8 MiB at a time, with
+`time.perf_counter` around each function, 2026-11-30): SHA-256 runs at about 1.3 GB/s on this
+machine (6.5 ms for 8 MiB) and AES-GCM at about 8 GB/s (1 ms), so the raw pass is mostly one
+SHA-256. Ours hashes twice, side by side on two threads: the stored envelope (checked against the
+receipt) and the package (its SHA-256 names it in storage); the streaming decryption
+(`envelope.open_envelope` with both hashes and the write) takes about 12.6 ms, the raw pass plus
+the write. The rest, about 25 ms a bid, is bookkeeping in Python and the database, 18 queries in
+three transactions: the key's arrival, committed before decrypting so that a crash in a long
+decryption still leaves the bidder's timely key on record (art. 31 needs it to tell the
+platform's failure from the bidder's), about 7 ms; opening the stored envelope, 1.8 ms; storing
+the package through the files context (type and archive checks, content and document rows),
+about 6 ms; the outcome (row, ledger entry, history, event, counts), about 6.6 ms. The package's
+`manifest.json` is replaced before it is stored (no raw feature code kept), which costs about
+1 ms. What would close the rest: the package's rows and the outcome in one transaction, the
+ledger's outbox row and the history rows written without the ORM, and, for releases at once, a
+process per core (the Python part holds the GIL, so threads of one process do not add up).
 """
 
 
