@@ -1168,13 +1168,7 @@ def _decrypt_into(staging_id: str, row: OpeningBid, key: bytes, principal: Princ
             evidence=facts,
         )
     except OSError as exc:
-        return _Outcome(
-            False,
-            states.CAUSE_PLATFORM,
-            "storage_failed",
-            text(messages.REASON_PLATFORM, code="storage_failed"),
-            evidence={**facts, "error": type(exc).__name__},
-        )
+        return _storage_failed(facts, exc)
     try:
         document = files.store_staged(
             stored_id,
@@ -1195,13 +1189,7 @@ def _decrypt_into(staging_id: str, row: OpeningBid, key: bytes, principal: Princ
             evidence=facts,
         )
     except (OSError, DomainError) as exc:
-        return _Outcome(
-            False,
-            states.CAUSE_PLATFORM,
-            "storage_failed",
-            text(messages.REASON_PLATFORM, code="storage_failed"),
-            evidence={**facts, "error": type(exc).__name__},
-        )
+        return _storage_failed(facts, exc)
     return _Outcome(
         True,
         figures=figures,
@@ -1209,6 +1197,17 @@ def _decrypt_into(staging_id: str, row: OpeningBid, key: bytes, principal: Princ
         package_document_id=document.id,
         package_sha256=package_sha,
         evidence=facts,
+    )
+
+
+def _storage_failed(facts: dict[str, Any], exc: BaseException) -> _Outcome:
+    """The platform could not store the opened package (withdrawn, not the bidder's fault)."""
+    return _Outcome(
+        False,
+        states.CAUSE_PLATFORM,
+        "storage_failed",
+        text(messages.REASON_PLATFORM, code="storage_failed"),
+        evidence={**facts, "error": type(exc).__name__},
     )
 
 
