@@ -25,7 +25,7 @@ import json
 import shutil
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from collections import deque
 from typing import IO, Any
 
 MANIFEST_NAME = "manifest.json"
@@ -36,21 +36,30 @@ class PackageUnreadable(Exception):
     """The package's members cannot be read to be re-written (the bidder's cause)."""
 
 
-@dataclass
-class HashMarks:
-    """The SHA-256 state of a stream at each point ``mark`` was called (chunk boundaries)."""
+#: What zipfile raises for a package it cannot read or write back: damaged, encrypted members,
+#: an unsupported compression method.
+UNREADABLE = (zipfile.BadZipFile, RuntimeError, NotImplementedError, ValueError, EOFError, zlib.error)
 
-    marks: list[tuple[int, Any]] = field(default_factory=list)
+
+class HashMarks:
+    """The SHA-256 state of a stream at the last ``keep`` points ``mark`` was called. Only the
+    latest are kept (the manifest and the central directory sit at the end of the package), so
+    memory does not grow with the package; an edit before the oldest kept mark is hashed again
+    from the start."""
+
+    def __init__(self, keep: int = 256) -> None:
+        self.marks: deque[tuple[int, Any]] = deque(maxlen=keep)
 
     def mark(self, offset: int, digest: Any) -> None:
         self.marks.append((offset, digest.copy()))
 
     def resume_before(self, offset: int) -> tuple[int, Any]:
-        """The latest mark at or before ``offset``: its position and a copy of its state."""
-        best = max((m for m in self.marks if m[0] <= offset), key=lambda m: m[0], default=None)
-        if best is None:
-            return 0, hashlib.sha256()
-        return best[0], best[1].copy()
+        """The latest kept mark at or before ``offset``: its position and a copy of its state
+        (the start and an empty state when there is none)."""
+        for position, state in reversed(self.marks):
+            if position <= offset:
+                return position, state.copy()
+        return 0, hashlib.sha256()
 
 
 def manifest_bytes(manifest: dict[str, Any]) -> bytes:
@@ -68,23 +77,26 @@ def _manifest_info(date_time: tuple[int, int, int, int, int, int]) -> zipfile.Zi
 def replace_in_place(handle: IO[bytes], data: bytes) -> int | None:
     """Replace the package's ``manifest.json`` by ``data`` where it is the only member of that
     name and the last one; return the offset from which the file's bytes changed. ``None``
-    (nothing written) for any other layout. ``handle`` is open for reading and writing."""
-    handle.seek(0)
-    with zipfile.ZipFile(handle) as archive:
-        members = archive.infolist()
-    manifests = [m for m in members if m.filename == MANIFEST_NAME]
-    if len(manifests) != 1 or max(members, key=lambda m: m.header_offset) is not manifests[0]:
-        return None
-    old = manifests[0]
-    handle.seek(0)
-    with zipfile.ZipFile(handle, "a") as editing:
-        entry = editing.NameToInfo.pop(MANIFEST_NAME)
-        editing.filelist.remove(entry)
-        # New members are written from ``start_dir`` on; the central directory follows them and
-        # the file is cut after it (zipfile truncates in append mode).
-        editing.start_dir = entry.header_offset
-        editing.writestr(_manifest_info(entry.date_time), data)
-    return old.header_offset
+    (nothing written) for any other layout; ``PackageUnreadable`` for a zip it cannot read.
+    ``handle`` is open for reading and writing."""
+    try:
+        handle.seek(0)
+        with zipfile.ZipFile(handle) as archive:
+            members = archive.infolist()
+        manifests = [m for m in members if m.filename == MANIFEST_NAME]
+        if len(manifests) != 1 or max(members, key=lambda m: m.header_offset) is not manifests[0]:
+            return None
+        handle.seek(0)
+        with zipfile.ZipFile(handle, "a") as editing:
+            entry = editing.NameToInfo.pop(MANIFEST_NAME)
+            editing.filelist.remove(entry)
+            # New members are written from ``start_dir`` on; the central directory follows them
+            # and the file is cut after it (zipfile truncates in append mode).
+            editing.start_dir = entry.header_offset
+            editing.writestr(_manifest_info(entry.date_time), data)
+    except UNREADABLE as exc:
+        raise PackageUnreadable(type(exc).__name__) from exc
+    return int(entry.header_offset)
 
 
 def rewrite(source: IO[bytes], target: IO[bytes], data: bytes) -> None:
@@ -107,7 +119,7 @@ def rewrite(source: IO[bytes], target: IO[bytes], data: bytes) -> None:
                 with old.open(member) as reader, new.open(copy, "w", force_zip64=True) as writer:
                     shutil.copyfileobj(reader, writer, COPY_BLOCK)
             new.writestr(_manifest_info(date_time), data)
-    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, ValueError, EOFError, zlib.error) as exc:
+    except UNREADABLE as exc:
         raise PackageUnreadable(type(exc).__name__) from exc
 
 

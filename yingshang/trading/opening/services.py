@@ -1026,9 +1026,9 @@ class _HashingThread:
         self._offset = 0
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
+        self._closed = False
         self._thread = threading.Thread(target=self._drain, name=name, daemon=True)
         self._thread.start()
-        self._closed = False
 
     def _hash(self, data: bytes) -> None:
         if not self._marking:

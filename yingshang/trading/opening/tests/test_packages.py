@@ -59,9 +59,9 @@ def _kept(data: bytes) -> dict[str, Any]:
     return {**manifest, "feature_codes": keys.hash_features(manifest["feature_codes"])}
 
 
-def _written_with_marks(data: bytes, step: int = 64 * 1024) -> packages.HashMarks:
+def _written_with_marks(data: bytes, step: int = 64 * 1024, keep: int = 256) -> packages.HashMarks:
     """What the writer thread does: mark the state, then hash each chunk."""
-    marks, digest = packages.HashMarks(), hashlib.sha256()
+    marks, digest = packages.HashMarks(keep), hashlib.sha256()
     for offset in range(0, len(data), step):
         marks.mark(offset, digest)
         digest.update(data[offset : offset + step])
@@ -167,3 +167,22 @@ def test_a_member_that_cannot_be_read_is_the_packages_fault(package: bytes) -> N
     other[data_start : data_start + 64] = b"\xff" * 64  # the deflate stream is broken
     with pytest.raises(packages.PackageUnreadable):
         packages.rewrite(io.BytesIO(bytes(other)), io.BytesIO(), b"{}\n")
+
+
+def test_only_the_latest_marks_are_kept_and_an_edit_before_them_is_hashed_from_the_start(
+    package: bytes,
+) -> None:
+    marks = _written_with_marks(package, step=256, keep=2)
+    assert len(marks.marks) == 2  # bounded, whatever the package's size
+    handle = io.BytesIO(package)
+    changed_from = packages.replace_in_place(handle, packages.manifest_bytes(_kept(package)))
+    assert changed_from is not None
+    assert all(position > changed_from for position, _ in marks.marks)
+    offset, digest = marks.resume_before(changed_from)
+    assert offset == 0  # every kept mark lies after the edit
+    assert packages.sha256_from(handle, offset, digest) == hashlib.sha256(handle.getvalue()).hexdigest()
+
+
+def test_a_zip_that_cannot_be_edited_is_the_packages_fault() -> None:
+    with pytest.raises(packages.PackageUnreadable):
+        packages.replace_in_place(io.BytesIO(b"PK\x05\x06 not a zip"), b"{}\n")
