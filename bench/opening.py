@@ -51,6 +51,13 @@ def _reset_peak() -> None:
         Path("/proc/self/clear_refs").write_text("5")
 
 
+def _children_peak_mib() -> float:
+    """The largest peak resident memory of a finished child process (forked release processes)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def _peak_mib() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -168,7 +175,7 @@ def _prepare(bids: int, mib: int, work: Path) -> dict[str, Any]:
     return {"tender": tender, "lot_id": lot_id, "entrants": entrants}
 
 
-def worker(bids: int, mib: int, threads: int) -> dict[str, Any]:
+def worker(bids: int, mib: int, threads: int, processes: int) -> dict[str, Any]:
     setup_django()
     from django.core.management import call_command
     from django.db import connection
@@ -200,9 +207,10 @@ def worker(bids: int, mib: int, threads: int) -> dict[str, Any]:
         rows = {row.bid_id: row for row in OpeningBid.objects.filter(session=session)}
         entrants = world["entrants"]
         half = len(entrants) // 2
-        passes = {"one at a time": (entrants[:half], 1), f"{threads} at once": (entrants[half:], threads)}
+        at_once = f"{threads} at once" + (f" in {processes} processes" if processes > 1 else "")
+        passes = {"one at a time": (entrants[:half], 1, 1), at_once: (entrants[half:], threads, processes)}
         results = []
-        for label, (group, width) in passes.items():
+        for label, (group, width, spread) in passes.items():
             documents = [rows[e["bid"]].document_id for e in group]
             keys = [e["key"] for e in group]
             size_mib = sum(files.document(d).size for d in documents) / 1024 / 1024
@@ -210,14 +218,15 @@ def worker(bids: int, mib: int, threads: int) -> dict[str, Any]:
             raw_first = _raw_pass(documents, keys)
             raw_peak = _peak_mib()
             _reset_peak()
-            ours = _release_all(group, bidders, width)
-            ours_peak = _peak_mib()
+            ours = _release_all(group, bidders, width, spread)
+            ours_peak = max(_peak_mib(), _children_peak_mib())
             raw_last = _raw_pass(documents, keys)
             results.append(
                 {
                     "label": label,
                     "bids": len(group),
                     "threads": width,
+                    "processes": spread,
                     "size_mib": size_mib,
                     "raw_seconds": min(raw_first, raw_last),
                     "raw_runs": [raw_first, raw_last],
@@ -229,14 +238,20 @@ def worker(bids: int, mib: int, threads: int) -> dict[str, Any]:
     return {"vendor": connection.vendor, "bids": bids, "mib": mib, "passes": results}
 
 
-def _release_all(group: list[dict[str, Any]], bidders: dict[int, Any], threads: int) -> float:
+def _release_all(
+    group: list[dict[str, Any]], bidders: dict[int, Any], threads: int, processes: int = 1
+) -> float:
     """Every bidder of ``group`` releases its key, ``threads`` at a time (each release on its own
-    thread, as the web server runs concurrent requests, with its own database connection)."""
+    thread, as the web server runs concurrent requests, with its own database connection), spread
+    over ``processes`` processes as the server runs one per core (``YINGSHANG_WEB_WORKERS``):
+    forked here, each with its share of the bidders and of the threads."""
     import contextvars
+    import multiprocessing
     from concurrent.futures import ThreadPoolExecutor
 
-    from django.db import connection
+    from django.db import connection, connections
 
+    from yingshang.kernel import clock
     from yingshang.trading.opening import services
 
     def release(entrant: dict[str, Any]) -> None:
@@ -249,17 +264,43 @@ def _release_all(group: list[dict[str, Any]], bidders: dict[int, Any], threads: 
             if threads > 1:
                 connection.close()
 
-    started = time.perf_counter()
-    if threads == 1:
-        for entrant in group:
-            release(entrant)
-    else:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
+    def run(share: list[dict[str, Any]], width: int) -> None:
+        if width == 1:
+            for entrant in share:
+                release(entrant)
+            return
+        with ThreadPoolExecutor(max_workers=width) as pool:
             # Each task runs in a copy of this context: the domain clock fixed at the opening.
-            futures = [pool.submit(contextvars.copy_context().run, release, e) for e in group]
+            futures = [pool.submit(contextvars.copy_context().run, release, e) for e in share]
             for future in futures:
                 future.result()
-    return time.perf_counter() - started
+
+    if processes == 1:
+        started = time.perf_counter()
+        run(group, threads)
+        return time.perf_counter() - started
+    moment = clock.now()
+
+    def child(share: list[dict[str, Any]]) -> None:
+        connections.close_all()  # the parent's connections stay the parent's
+        with clock.use(clock.FixedClock(moment)):
+            run(share, max(threads // processes, 1))
+
+    connections.close_all()
+    for each in connections.all():  # a pool's threads do not survive a fork: each child makes its own
+        if hasattr(each, "close_pool"):
+            each.close_pool()
+    fork = multiprocessing.get_context("fork")
+    started = time.perf_counter()
+    children = [fork.Process(target=child, args=(group[n::processes],)) for n in range(processes)]
+    for process in children:
+        process.start()
+    for process in children:
+        process.join()
+    elapsed = time.perf_counter() - started
+    failed = [process.exitcode for process in children if process.exitcode != 0]
+    assert not failed, f"a release process failed: {failed}"
+    return elapsed
 
 
 def _section(r: dict[str, Any], load: tuple[float, float]) -> str:
@@ -323,7 +364,10 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true", help="a temporary SQLite file instead of PostgreSQL")
     parser.add_argument("--write", action="store_true", help="write the result into docs/benchmarks.md")
     parser.add_argument("--threads", type=int, default=4, help="key releases at once in the second half")
-    parser.add_argument("--worker", nargs=3, type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--processes", type=int, default=2, help="server processes the releases at once are spread over"
+    )
+    parser.add_argument("--worker", nargs=4, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(*args.worker)))
@@ -336,13 +380,15 @@ def main() -> None:
                 "YINGSHANG_VAR_DIR": folder,
                 **PRODUCTION_LIKE,
             }
-            result = run_worker(__file__, env, [str(args.bids), str(args.mib), str(args.threads)])
+            result = run_worker(
+                __file__, env, [str(args.bids), str(args.mib), str(args.threads), str(args.processes)]
+            )
     else:
         with postgres_database("opening_bench") as url, tempfile.TemporaryDirectory() as folder:
             result = run_worker(
                 __file__,
                 {"DATABASE_URL": url, "YINGSHANG_VAR_DIR": folder, **PRODUCTION_LIKE},
-                [str(args.bids), str(args.mib), str(args.threads)],
+                [str(args.bids), str(args.mib), str(args.threads), str(args.processes)],
             )
     section = _section(result, (load_start[0], os.getloadavg()[0]))
     print(section)

@@ -844,10 +844,8 @@ def _key_refusal(
         raise Conflict(text(messages.ALREADY_FAILED, reason=row.reason), code="already_failed")
     if key is None:
         return InvalidInput(messages.BAD_KEY_ENCODING, code="bad_key_encoding")
-    try:
-        envelope.check_content_key(envelope.Header.from_json(row.header), key)
-    except envelope.EnvelopeError as exc:
-        logger.info("opening: key for bid %s refused: %s", row.bid_id, exc.code)
+    if not _matches(row, key):
+        logger.info("opening: key for bid %s refused: key_mismatch", row.bid_id)
         return KeyRefused(messages.KEY_MISMATCH, code="key_mismatch")
     return None
 
@@ -880,17 +878,38 @@ def release_key(
             _history(locked, evidence.KEY_REFUSED, principal=principal, note=f"bid {bid_id}: not_your_bid")
         raise PermissionDenied(messages.NOT_YOUR_BID, code="not_your_bid")
     key = _decode_key(content_key)
+    # A key that matches its commitment starts decrypting at once, on threads of its own, while
+    # its arrival is recorded here; the outcome is read only once the arrival has committed.
+    decryption = _Decryption(row, key) if key is not None and _matches(row, key) else None
     try:
-        # Shared: keys arrive side by side; closing the window or pausing waits for them.
-        row, refusal = _arrival(row, principal, key, certificate, moment, share=True)
-    except _NeedsExclusive:
-        # A refusal or a first sign-in writes counts to the hall: one at a time, exactly.
-        row, refusal = _arrival(row, principal, key, certificate, moment, share=False)
+        try:
+            # Shared: keys arrive side by side; closing the window or pausing waits for them.
+            row, refusal = _arrival(row, principal, key, certificate, moment, share=True)
+        except _NeedsExclusive:
+            # A refusal or a first sign-in writes counts to the hall: one at a time, exactly.
+            row, refusal = _arrival(row, principal, key, certificate, moment, share=False)
+    except BaseException:
+        if decryption is not None:
+            decryption.cancel()
+        raise
     if refusal is not None:
+        if decryption is not None:
+            decryption.cancel()
         raise refusal
     assert key is not None
-    outcome = _decrypt(row, key, principal)
-    return _record_outcome(row, outcome, principal)
+    if decryption is None:  # cannot happen: the arrival checked the key as above
+        decryption = _Decryption(row, key)
+    return _record_outcome(row, decryption.finish(principal), principal)
+
+
+def _matches(row: OpeningBid, key: bytes) -> bool:
+    """The key matches the bid's signed commitment (checked again, and a mismatch recorded, by
+    the arrival)."""
+    try:
+        envelope.check_content_key(envelope.Header.from_json(row.header), key)
+    except envelope.EnvelopeError:
+        return False
+    return True
 
 
 #: What a decrypted row's outcome writes.
@@ -1067,16 +1086,95 @@ class _HashingThread:
 
 
 def _decrypt(row: OpeningBid, key: bytes, principal: Principal) -> _Outcome:
-    """Stream the stored envelope through the decryption into a staged file (hashing the envelope
-    as it is read and the package as it is written: one pass over the bytes); check it against
-    the receipt (envelope and ciphertext hashes, signer certificate); read the manifest; store the
-    package by hard link. Memory holds a chunk or two whatever the bid's size."""
-    staging_id = f"opened-{row.bid_id}-{os.urandom(8).hex()}"
-    try:
-        return _decrypt_into(staging_id, row, key, principal)
-    finally:
-        files.discard_staged(staging_id)
-        files.discard_staged(_rewritten_id(staging_id))
+    """Decrypt and check a bid (``_Decryption``), start to finish."""
+    return _Decryption(row, key).finish(principal)
+
+
+class _Decryption:
+    """One bid's decryption: the stored envelope streamed through the decryption into a staged
+    file on a thread of its own (hashing the envelope as it is read and the package as it is
+    written: one pass over the bytes), started as soon as the key has matched its commitment so
+    that the key's arrival is recorded meanwhile; then ``finish`` checks it against the receipt
+    (envelope and ciphertext hashes, signer certificate), reads the manifest and stores the
+    package by hard link. Memory holds a chunk or two whatever the bid's size. Nothing of the
+    package is used before ``finish``, which the caller reaches only once the arrival has
+    committed; a decryption that is not finished is discarded (``cancel``)."""
+
+    def __init__(self, row: OpeningBid, key: bytes) -> None:
+        self.row = row
+        self.staging_id = f"opened-{row.bid_id}-{os.urandom(8).hex()}"
+        self.failure: _Outcome | None = None
+        self.header: envelope.Header | None = None
+        self.error: envelope.EnvelopeError | None = None
+        self.stored_sha = ""
+        self.writer: _HashingThread | None = None
+        self._thread: threading.Thread | None = None
+        try:
+            stored = files.open_document(row.document_id)  # the database is read on this thread
+        except (OSError, NotFound) as exc:
+            self.failure = _storage_unreadable(exc)
+            return
+        self._thread = threading.Thread(
+            target=self._stream, args=(stored, key), name="opening-decryption", daemon=True
+        )
+        self._thread.start()
+
+    def _stream(self, stored: IO[bytes], key: bytes) -> None:
+        try:
+            with stored, files.write_staged(self.staging_id) as spool:
+                reader = HashingReader(stored)
+                writer = self.writer = _HashingThread(spool, name="opening-writer", marks=True)
+                try:
+                    # The whole file's SHA-256 is checked against the receipt (``finish``), which
+                    # implies the ciphertext hash checked when the bid was accepted: not computed
+                    # a second time.
+                    self.header = envelope.open_envelope(
+                        reader,  # type: ignore[arg-type]
+                        writer,  # type: ignore[arg-type]
+                        content_key=key,
+                        check_hash=False,
+                    )
+                except envelope.EnvelopeError as exc:
+                    self.error = exc
+                finally:
+                    writer.close()
+                reader.drain()
+            self.stored_sha = reader.digest.hexdigest()
+        except OSError as exc:
+            self.failure = _storage_unreadable(exc)
+        except BaseException as exc:  # anything else: the platform's failure, never a lost thread
+            logger.exception("opening: decrypting bid %s failed", self.row.bid_id)
+            self.failure = _storage_failed({}, exc)
+
+    def _join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def cancel(self) -> None:
+        """Wait for the stream to end and discard what it wrote."""
+        try:
+            self._join()
+        finally:
+            files.discard_staged(self.staging_id)
+            files.discard_staged(_rewritten_id(self.staging_id))
+
+    def finish(self, principal: Principal) -> _Outcome:
+        try:
+            self._join()
+            return self.failure or _decrypted(self, principal)
+        finally:
+            self.cancel()
+
+
+def _storage_unreadable(exc: BaseException) -> _Outcome:
+    return _Outcome(
+        False,
+        states.CAUSE_PLATFORM,
+        "storage_unreadable",
+        text(messages.REASON_STORAGE, code="storage_unreadable"),
+        evidence={"error": type(exc).__name__},
+    )
 
 
 def _rewritten_id(staging_id: str) -> str:
@@ -1101,35 +1199,17 @@ def _without_raw_features(
         return target, packages.sha256_from(stored, 0, hashlib.sha256())
 
 
-def _decrypt_into(staging_id: str, row: OpeningBid, key: bytes, principal: Principal) -> _Outcome:
-    try:
-        with files.open_document(row.document_id) as stored, files.write_staged(staging_id) as spool:
-            reader = HashingReader(stored)  # on this thread: a third thread costs more than it saves
-            writer = _HashingThread(spool, name="opening-writer", marks=True)
-            try:
-                # The whole file's SHA-256 is checked against the receipt below, which implies the
-                # ciphertext hash checked when the bid was accepted: not computed a second time.
-                header = envelope.open_envelope(
-                    reader,  # type: ignore[arg-type]
-                    writer,  # type: ignore[arg-type]
-                    content_key=key,
-                    check_hash=False,
-                )
-                error: envelope.EnvelopeError | None = None
-            except envelope.EnvelopeError as exc:
-                error = exc
-            finally:
-                writer.close()
-            reader.drain()
-    except (OSError, NotFound) as exc:
-        return _Outcome(
-            False,
-            states.CAUSE_PLATFORM,
-            "storage_unreadable",
-            text(messages.REASON_STORAGE, code="storage_unreadable"),
-            evidence={"error": type(exc).__name__},
-        )
-    stored_sha = reader.digest.hexdigest()
+def _decrypted(decryption: _Decryption, principal: Principal) -> _Outcome:
+    """The checks, the manifest and the stored package of a decryption that streamed to its end."""
+    row, staging_id, error, writer = (
+        decryption.row,
+        decryption.staging_id,
+        decryption.error,
+        decryption.writer,
+    )
+    assert writer is not None
+    header = decryption.header
+    stored_sha = decryption.stored_sha
     facts = {"stored_sha256": stored_sha, "receipt_envelope_sha256": row.envelope_sha256}
     if stored_sha != row.envelope_sha256:
         # The bytes are not those the receipt names: damaged after acceptance, not the bidder.
@@ -1141,6 +1221,7 @@ def _decrypt_into(staging_id: str, row: OpeningBid, key: bytes, principal: Princ
         cause = states.CAUSE_BIDDER if error.code in states.BIDDER_ENVELOPE_ERRORS else states.CAUSE_PLATFORM
         template = messages.REASON_ENVELOPE if cause == states.CAUSE_BIDDER else messages.REASON_PLATFORM
         return _Outcome(False, cause, error.code, text(template, code=error.code), evidence=facts)
+    assert header is not None
     if (
         header.ciphertext_sha256 != row.ciphertext_sha256
         or envelope.certificate_sha256(header.signer_certificate) != row.certificate_fingerprint
