@@ -69,6 +69,13 @@ def _release(hall: Hall, who: int, key: str | None = None, bid_id: int | None = 
     )
 
 
+def _opened_staged() -> list[str]:
+    """Staged files of decryptions (each is stored or discarded before its release returns)."""
+    from yingshang.files import staging
+
+    return sorted(path.name for path in staging.staging_dir().glob("opened-*"))
+
+
 def _everything_visible(hall: Hall, session: OpeningSession) -> list[str]:
     """What each kind of reader can get from the API: session views and events, as JSON text."""
     readers = {
@@ -262,6 +269,8 @@ def test_a_late_key_is_refused_and_recorded(hall):
     late = _release(hall, 0)
     assert late.status_code == 409 and late.json()["code"] == "late_key"
     assert OutboxEntry.objects.filter(action="trading.opening.key_refused").count() == 1
+    # The key matched its commitment, so decrypting began beside the arrival: discarded.
+    assert _opened_staged() == []
     services.open_due_sessions(hall.fixed.now())
     again = _release(hall, 0)
     assert again.status_code == 409 and again.json()["code"] == "late_key"
@@ -398,12 +407,15 @@ def test_pause_keeps_the_window_and_refuses_keys_until_resumed(hall):
     services.pause(principal=hall.cast.agency, session_id=session.pk, reason="网络故障")
     refused = _release(hall, 0)
     assert refused.status_code == 409 and refused.json()["code"] == "paused"
+    assert _opened_staged() == []  # the decryption begun beside the refused arrival is discarded
+    assert OpeningBid.objects.get(bid_id=hall.entrants[0].bid_id).released_at is None
     hall.fixed.advance(timedelta(hours=2))  # past the original window end
     assert services.open_due_sessions(hall.fixed.now()) == 0
     assert OpeningSession.objects.get(pk=session.pk).status == states.DECRYPTING
     resumed = services.resume(principal=hall.cast.agency, session_id=session.pk, reason="网络恢复")
     assert resumed.decryption_until == hall.fixed.now() + timedelta(minutes=session.decryption_minutes - 10)
     assert _release(hall, 0).json()["decryption"] == "decrypted"
+    assert _opened_staged() == []  # stored by hard link, then the staged name discarded
     kinds = list(OpeningEvent.objects.filter(session=session, public=True).values_list("kind", flat=True))
     assert "paused" in kinds and "resumed" in kinds
     assert OutboxEntry.objects.filter(action="trading.opening.paused").count() == 1
