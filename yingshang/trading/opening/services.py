@@ -109,6 +109,20 @@ def lookback_days() -> int:
     return _conf("OPENING_LOOKBACK_DAYS", 30)
 
 
+_streams_lock = threading.Lock()
+_streams: dict[str, threading.Semaphore] = {}
+
+
+def _stream_slots() -> threading.Semaphore:
+    """How many bids this process decrypts at once (``OPENING_DECRYPTIONS_AT_ONCE``, default 1):
+    one decryption already keeps two cores busy (its two hashes), so more side by side only
+    contend; the others' arrivals, checks and outcomes go on meanwhile."""
+    with _streams_lock:
+        if "slots" not in _streams:
+            _streams["slots"] = threading.Semaphore(max(1, _conf("OPENING_DECRYPTIONS_AT_ONCE", 1)))
+        return _streams["slots"]
+
+
 # --- hooks ----------------------------------------------------------------------------------------
 
 #: Called after commit with ``(channel, last_event_id)`` for every session that got events.
@@ -1121,7 +1135,7 @@ class _Decryption:
 
     def _stream(self, stored: IO[bytes], key: bytes) -> None:
         try:
-            with stored, files.write_staged(self.staging_id) as spool:
+            with _stream_slots(), stored, files.write_staged(self.staging_id) as spool:
                 reader = HashingReader(stored)
                 writer = self.writer = _HashingThread(spool, name="opening-writer", marks=True)
                 try:
