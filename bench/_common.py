@@ -86,10 +86,13 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def load_note(load: tuple[float, float]) -> str:
-    return (
-        f"load average (1 min) {load[0]:.1f} at the start and {load[1]:.1f} at the end (other work "
-        "shared the machine: on 2 cores a load of 2 or more slows every number here)"
-    )
+    start, end = load
+    note = f"load average (1 min) {start:.1f} at the start and {end:.1f} at the end"
+    if start >= 1.5:
+        return (
+            note + " (other work shared the machine: on 2 cores a load of 2 or more slows every number here)"
+        )
+    return note + " (idle at the start; the figure at the end counts the benchmark's own processes)"
 
 
 def write_section(marker: str, section: str) -> None:
