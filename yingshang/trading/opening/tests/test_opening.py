@@ -670,3 +670,38 @@ def test_the_coefficient_is_drawn_from_a_committed_seed_that_anyone_can_recomput
         services.opening_record(OpeningSession.objects.get(pk=session.pk))["coefficient"]
         == drawn["coefficient"]
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_keys_released_at_the_same_moment_are_all_decrypted_and_counted(hall):
+    """Arrivals share the session's lock and decryptions run beside them: three bidders releasing
+    at once each get their bid decrypted, once, and the hall's last count says so."""
+    import contextvars
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    session = _decrypting(hall, 3)
+    together = threading.Barrier(3)
+
+    def release(entrant):
+        try:
+            together.wait(timeout=30)
+            return services.release_key(
+                principal=entrant.principal, bid_id=entrant.bid_id, content_key=entrant.key_b64()
+            )
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        # Each thread runs in a copy of this context: the domain clock the hall fixed.
+        futures = [pool.submit(contextvars.copy_context().run, release, e) for e in hall.entrants]
+        rows = [future.result(timeout=120) for future in futures]
+    assert [row.decryption for row in rows] == ["decrypted"] * 3
+    for action in ("trading.opening.key_released", "trading.opening.bid_decrypted"):
+        assert OutboxEntry.objects.filter(action=action).count() == 3
+    progress = OpeningEvent.objects.filter(session=session, kind="decryption_progress").order_by("pk")
+    assert progress.last().data == {"bids": 3, "decrypted": 3, "failed": 0, "pending": 0}
+    assert sorted(event.data["decrypted"] for event in progress) == [1, 2, 3]
+    assert _opened_staged() == []
