@@ -702,6 +702,7 @@ def test_keys_released_at_the_same_moment_are_all_decrypted_and_counted(hall):
     for action in ("trading.opening.key_released", "trading.opening.bid_decrypted"):
         assert OutboxEntry.objects.filter(action=action).count() == 3
     progress = OpeningEvent.objects.filter(session=session, kind="decryption_progress").order_by("pk")
-    assert progress.last().data == {"bids": 3, "decrypted": 3, "failed": 0, "pending": 0}
+    last = progress.last()
+    assert last is not None and last.data == {"bids": 3, "decrypted": 3, "failed": 0, "pending": 0}
     assert sorted(event.data["decrypted"] for event in progress) == [1, 2, 3]
     assert _opened_staged() == []
