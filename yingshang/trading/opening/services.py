@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import dataclasses
 import hashlib
 import io
@@ -29,7 +30,7 @@ import os
 import queue
 import threading
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -1829,9 +1830,13 @@ def answer_objection(*, principal: Principal, objection_id: int, text_: str) -> 
 # --- pause, resume, finish ------------------------------------------------------------------------
 
 
-def pause(*, principal: Principal, session_id: int, reason: str) -> OpeningSession:
-    """The host pauses (network failure, a supervisor's order): nothing moves, the decryption
-    window's remaining time is kept."""
+@contextlib.contextmanager
+def _host_step(
+    principal: Principal, session_id: int, reason: str
+) -> Iterator[tuple[OpeningSession, str, datetime]]:
+    """A host's step that needs a reason (pause, resume): the reason checked, then the session
+    locked for the caller's changes, with the host's permission checked; yields the session, the
+    reason (trimmed) and the moment."""
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(messages.EMPTY_TEXT, code="empty_text")
@@ -1839,30 +1844,31 @@ def pause(*, principal: Principal, session_id: int, reason: str) -> OpeningSessi
     with transaction.atomic():
         session = _lock(session_id)
         _require_host(principal, session)
+        yield session, reason, moment
+
+
+def pause(*, principal: Principal, session_id: int, reason: str) -> OpeningSession:
+    """The host pauses (network failure, a supervisor's order): nothing moves, the decryption
+    window's remaining time is kept."""
+    with _host_step(principal, session_id, reason) as (session, said, moment):
         if session.status in states.FINAL or session.status == states.SCHEDULED:
             raise Conflict(text(messages.WRONG_STATUS, status=session.status), code="wrong_status")
         if session.paused:
             raise Conflict(messages.ALREADY_PAUSED, code="already_paused")
-        session.paused, session.pause_reason, session.paused_at = True, reason[:2000], moment
+        session.paused, session.pause_reason, session.paused_at = True, said[:2000], moment
         if session.status == states.DECRYPTING and session.decryption_until is not None:
             session.remaining_seconds = max(0, int((session.decryption_until - moment).total_seconds()))
             session.next_check = None
         session.version += 1
         session.save()
         data = {"reason": session.pause_reason, "paused_at": _iso(moment), "status": session.status}
-        _public_step(session, evidence.PAUSED, principal=principal, data=data, event="paused", note=reason)
+        _public_step(session, evidence.PAUSED, principal=principal, data=data, event="paused", note=said)
     return session
 
 
 def resume(*, principal: Principal, session_id: int, reason: str) -> OpeningSession:
     """The host resumes; a running decryption window gets back the time it had left."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(messages.EMPTY_TEXT, code="empty_text")
-    moment = clock.now()
-    with transaction.atomic():
-        session = _lock(session_id)
-        _require_host(principal, session)
+    with _host_step(principal, session_id, reason) as (session, said, moment):
         if not session.paused:
             raise Conflict(messages.NOT_PAUSED, code="not_paused")
         paused_for = moment - session.paused_at if session.paused_at else timedelta(0)
@@ -1874,12 +1880,12 @@ def resume(*, principal: Principal, session_id: int, reason: str) -> OpeningSess
         session.version += 1
         session.save()
         data = {
-            "reason": reason[:2000],
+            "reason": said[:2000],
             "resumed_at": _iso(moment),
             "paused_seconds": int(paused_for.total_seconds()),
             "decryption_until": _iso(session.decryption_until),
         }
-        _public_step(session, evidence.RESUMED, principal=principal, data=data, event="resumed", note=reason)
+        _public_step(session, evidence.RESUMED, principal=principal, data=data, event="resumed", note=said)
     return session
 
 
