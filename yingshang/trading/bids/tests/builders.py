@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,10 +23,33 @@ from yingshang.identity.models import Organisation, User
 from yingshang.identity.testing import make_organisation, make_user, sign_in
 from yingshang.kernel.statutory import SHANGHAI
 from yingshang.pki import Issued, KeyAlgorithm, Vendor
+from yingshang.trading.projects.tests.factories import START, Cast, at, published_tender
 
 API = "/api/v1/trading/bids"
 #: When the test CAs are made: a year before the tenders' START (2025-03-03), so certificates are valid.
 PKI_NOW = datetime(2025, 1, 2, 9, 0, tzinfo=SHANGHAI)
+#: The chunk size the submission tests run with (several chunks to a small sealed bid).
+CHUNK = 64 * 1024
+
+
+@contextmanager
+def bidding_world(settings: Any) -> Iterator[dict[str, Any]]:
+    """What the submission tests start from, at the tenders' START with chunks of ``CHUNK``: a
+    trusted test CA, a published tender open for bids and one bidder with its certificates."""
+    settings.YINGSHANG = {**settings.YINGSHANG, "BID_CHUNK_BYTES": CHUNK}
+    vendor = Vendor.create("金城CA", now=PKI_NOW, region="金城市")
+    with at(START) as fixed:
+        trust(vendor)
+        cast = Cast.make()
+        tender = published_tender(cast)
+        yield {
+            "vendor": vendor,
+            "cast": cast,
+            "tender": tender,
+            "lot_id": tender.lots.get().pk,
+            "bidder": Bidder.make(vendor),
+            "clock": fixed,
+        }
 
 
 def trust(vendor: Vendor) -> None:

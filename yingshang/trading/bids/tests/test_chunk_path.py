@@ -12,26 +12,17 @@ from django.test.utils import CaptureQueriesContext
 
 from yingshang.identity import facade as identity
 from yingshang.kernel.errors import Conflict, NotFound
-from yingshang.pki import Vendor
 from yingshang.trading.bids import services, states
 from yingshang.trading.bids.models import Bid, BidUpload
-from yingshang.trading.bids.tests.builders import PKI_NOW, Bidder, trust
-from yingshang.trading.projects.tests.factories import START, Cast, at, published_tender
+from yingshang.trading.bids.tests.builders import CHUNK, Bidder, bidding_world
 
 pytestmark = [pytest.mark.django_db(transaction=False)]
-
-CHUNK = 64 * 1024
 
 
 @pytest.fixture
 def world(settings):
-    settings.YINGSHANG = {**settings.YINGSHANG, "BID_CHUNK_BYTES": CHUNK}
-    vendor = Vendor.create("金城CA", now=PKI_NOW, region="金城市")
-    with at(START) as fixed:
-        trust(vendor)
-        tender = published_tender(Cast.make())
-        bidder = Bidder.make(vendor)
-        lot_id = tender.lots.get().pk
+    with bidding_world(settings) as world:
+        bidder, tender, lot_id = world["bidder"], world["tender"], world["lot_id"]
         data, _ = bidder.seal(tender_id=tender.pk, lot_id=lot_id)
         principal = identity.principal_for_user(bidder.user, organisation_id=bidder.organisation.pk)
         state = services.start_upload(
@@ -42,14 +33,7 @@ def world(settings):
             size=len(data),
             sha256=hashlib.sha256(data).hexdigest(),
         )
-        yield {
-            "vendor": vendor,
-            "tender": tender,
-            "data": data,
-            "principal": principal,
-            "state": state,
-            "clock": fixed,
-        }
+        yield {**world, "data": data, "principal": principal, "state": state}
 
 
 def _send(world, offset: int, size: int = CHUNK):

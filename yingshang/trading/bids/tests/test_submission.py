@@ -26,32 +26,24 @@ from yingshang.pki import Vendor
 from yingshang.trading.bids import facade as bids_facade
 from yingshang.trading.bids import receipts, services, states
 from yingshang.trading.bids.models import Bid, BidUpload
-from yingshang.trading.bids.tests.builders import API, PKI_NOW, Bidder, put, start, trust, upload_all
-from yingshang.trading.projects.tests.factories import START, Cast, at, published_tender
+from yingshang.trading.bids.tests.builders import (
+    API,
+    CHUNK,
+    PKI_NOW,
+    bidding_world,
+    put,
+    start,
+    upload_all,
+)
+from yingshang.trading.projects.tests.factories import START
 
 pytestmark = [pytest.mark.django_db(transaction=False)]
-
-CHUNK = 64 * 1024
 
 
 @pytest.fixture
 def world(settings):
-    settings.YINGSHANG = {**settings.YINGSHANG, "BID_CHUNK_BYTES": CHUNK}
-    vendor = Vendor.create("金城CA", now=PKI_NOW, region="金城市")
-    with at(START) as fixed:
-        trust(vendor)
-        cast = Cast.make()
-        tender = published_tender(cast)
-        bidder = Bidder.make(vendor)
-        yield {
-            "vendor": vendor,
-            "cast": cast,
-            "tender": tender,
-            "lot_id": tender.lots.get().pk,
-            "bidder": bidder,
-            "client": bidder.client(),
-            "clock": fixed,
-        }
+    with bidding_world(settings) as world:
+        yield {**world, "client": world["bidder"].client()}
 
 
 def _sealed(world, **kw):
