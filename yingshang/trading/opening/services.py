@@ -839,10 +839,11 @@ def _decode_key(content_key: str | bytes) -> bytes | None:
 
 
 def _key_refusal(
-    session: OpeningSession, row: OpeningBid, key: bytes | None, moment: datetime
+    session: OpeningSession, row: OpeningBid, key: bytes | None, moment: datetime, *, matched: bool
 ) -> DomainError | None:
     """Why this key cannot be taken now (recorded as a refusal), or None; raises for requests
-    that change nothing (not decrypting, paused, the row already done)."""
+    that change nothing (not decrypting, paused, the row already done). ``matched``: the key
+    matches the bid's signed commitment (``_matches``)."""
     if session.status in (states.DECRYPTED, states.CONFIRMING, states.FINISHED):
         until = _beijing(session.decryption_until or moment)
         return KeyRefused(text(messages.LATE_KEY, until=until), code="late_key")
@@ -859,7 +860,7 @@ def _key_refusal(
         raise Conflict(text(messages.ALREADY_FAILED, reason=row.reason), code="already_failed")
     if key is None:
         return InvalidInput(messages.BAD_KEY_ENCODING, code="bad_key_encoding")
-    if not _matches(row, key):
+    if not matched:
         logger.info("opening: key for bid %s refused: key_mismatch", row.bid_id)
         return KeyRefused(messages.KEY_MISMATCH, code="key_mismatch")
     return None
@@ -895,14 +896,15 @@ def release_key(
     key = _decode_key(content_key)
     # A key that matches its commitment starts decrypting at once, on threads of its own, while
     # its arrival is recorded here; the outcome is read only once the arrival has committed.
-    decryption = _Decryption(row, key) if key is not None and _matches(row, key) else None
+    matched = key is not None and _matches(row, key)
+    decryption = _Decryption(row, key) if key is not None and matched else None
     try:
         try:
             # Shared: keys arrive side by side; closing the window or pausing waits for them.
-            row, refusal = _arrival(row, principal, key, certificate, moment, share=True)
+            row, refusal = _arrival(row, principal, key, certificate, moment, matched=matched, share=True)
         except _NeedsExclusive:
             # A refusal or a first sign-in writes counts to the hall: one at a time, exactly.
-            row, refusal = _arrival(row, principal, key, certificate, moment, share=False)
+            row, refusal = _arrival(row, principal, key, certificate, moment, matched=matched, share=False)
     except BaseException:
         if decryption is not None:
             decryption.cancel()
@@ -911,15 +913,13 @@ def release_key(
         if decryption is not None:
             decryption.cancel()
         raise refusal
-    assert key is not None
-    if decryption is None:  # cannot happen: the arrival checked the key as above
-        decryption = _Decryption(row, key)
+    assert decryption is not None  # no refusal: the key matched, so its decryption has begun
     return _record_outcome(row, decryption.finish(principal), principal)
 
 
 def _matches(row: OpeningBid, key: bytes) -> bool:
-    """The key matches the bid's signed commitment (checked again, and a mismatch recorded, by
-    the arrival)."""
+    """The key matches the bid's signed commitment (a mismatch is refused and recorded by the
+    arrival)."""
     try:
         envelope.check_content_key(envelope.Header.from_json(row.header), key)
     except envelope.EnvelopeError:
@@ -953,6 +953,7 @@ def _arrival(
     certificate: str,
     moment: datetime,
     *,
+    matched: bool,
     share: bool,
 ) -> tuple[OpeningBid, DomainError | None]:
     """One transaction: a matching key's arrival recorded (row, ledger entry, history), or the
@@ -961,7 +962,7 @@ def _arrival(
     with transaction.atomic():
         session = _lock(released.session_id, share=share)
         row = _lock_row(released.pk)
-        refusal = _key_refusal(session, row, key, moment)
+        refusal = _key_refusal(session, row, key, moment, matched=matched)
         signs_in = (
             principal.user_id is not None
             and not session.sign_ins.filter(user_id=principal.user_id, role="bidder").exists()
