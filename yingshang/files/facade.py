@@ -91,11 +91,13 @@ def stage_chunk(staging_id: str, *, offset: int, data: bytes, sync: bool = False
     return staging.append(staging_id, offset=offset, data=data, sync=sync)
 
 
-def write_staged(staging_id: str) -> IO[bytes]:
+def write_staged(staging_id: str, *, direct: bool = False) -> IO[bytes]:
     """A new staged file (owner-only) opened for writing from its start, for a whole stream the
     caller produces (a decrypted bid package); the caller closes it, then stores it with
-    ``store_staged`` (hard-linked, not copied) and discards it."""
-    return staging.create(staging_id)
+    ``store_staged`` (hard-linked, not copied) and discards it. ``direct`` writes it to the disk
+    bypassing the page cache (``staging.DirectWriter``): for a large file read back only in
+    small parts."""
+    return staging.create(staging_id, direct=direct)
 
 
 def sync_staged(staging_id: str) -> None:

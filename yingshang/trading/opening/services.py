@@ -1137,7 +1137,7 @@ class _Decryption:
 
     def _stream(self, stored: IO[bytes], key: bytes) -> None:
         try:
-            with _stream_slots(), stored, files.write_staged(self.staging_id) as spool:
+            with _stream_slots(), stored, files.write_staged(self.staging_id, direct=True) as spool:
                 reader = HashingReader(stored)
                 writer = self.writer = _HashingThread(spool, name="opening-writer", marks=True)
                 try:
