@@ -1,5 +1,6 @@
-"""Staged files written straight to the disk (``write_staged(direct=True)``): every byte kept, the
-file cut to its true size, and a file system that refuses direct I/O still gets the whole file."""
+"""Staged files: written straight to the disk (``write_staged(direct=True)``), every byte kept, the
+file cut to its true size, and a file system that refuses direct I/O still gets the whole file;
+appended chunk by chunk (``stage_chunk``), a resent chunk replacing what followed it."""
 
 from __future__ import annotations
 
@@ -106,5 +107,35 @@ def test_other_write_errors_are_raised(monkeypatch) -> None:
         with pytest.raises(OSError) as caught, files.write_staged(staging_id, direct=True) as sink:
             sink.write(b"x" * BUFFER)
         assert caught.value.errno == errno.ENOSPC
+    finally:
+        files.discard_staged(staging_id)
+
+
+def test_appended_chunks_are_kept_exactly_and_a_resent_chunk_replaces_the_tail() -> None:
+    staging_id = _staging_id()
+    first, second, last = os.urandom(BUFFER), os.urandom(BUFFER), os.urandom(12345)
+    try:
+        assert files.stage_chunk(staging_id, offset=0, data=first) == BUFFER
+        assert files.stage_chunk(staging_id, offset=BUFFER, data=second) == 2 * BUFFER
+        # A request that died after writing, before its acknowledgement: its bytes are cut away.
+        assert files.stage_chunk(staging_id, offset=2 * BUFFER, data=os.urandom(5000)) == 2 * BUFFER + 5000
+        assert files.stage_chunk(staging_id, offset=2 * BUFFER, data=last, sync=True) == 2 * BUFFER + 12345
+        # A chunk of another size (a client's own chunk size) follows on.
+        tail = os.urandom(777)
+        end = files.stage_chunk(staging_id, offset=2 * BUFFER + 12345, data=tail)
+        assert end == files.staged_size(staging_id) == 2 * BUFFER + 12345 + 777
+        with files.open_staged(staging_id) as stream:
+            assert stream.read() == first + second + last + tail
+    finally:
+        files.discard_staged(staging_id)
+
+
+def test_a_chunk_beyond_what_the_file_holds_is_refused() -> None:
+    staging_id = _staging_id()
+    try:
+        files.stage_chunk(staging_id, offset=0, data=os.urandom(4096))
+        with pytest.raises(files.StagedShort):
+            files.stage_chunk(staging_id, offset=8192, data=os.urandom(4096))
+        assert files.staged_size(staging_id) == 4096
     finally:
         files.discard_staged(staging_id)
