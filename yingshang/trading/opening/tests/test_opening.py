@@ -706,3 +706,27 @@ def test_keys_released_at_the_same_moment_are_all_decrypted_and_counted(hall):
     assert last is not None and last.data == {"bids": 3, "decrypted": 3, "failed": 0, "pending": 0}
     assert sorted(event.data["decrypted"] for event in progress) == [1, 2, 3]
     assert _opened_staged() == []
+
+
+def test_a_decryption_waits_while_every_slot_of_the_process_is_taken(hall):
+    """``OPENING_DECRYPTIONS_AT_ONCE`` (default 1) bounds the bids a process decrypts at once: while
+    the one slot is taken (as by another bid's decryption), a matched key's decryption waits and
+    writes nothing; once the slot is free it runs to its end."""
+    _decrypting(hall, 3)
+    entrant = hall.entrants[0]
+    row = OpeningBid.objects.get(bid_id=entrant.bid_id)
+    slots = services._stream_slots()
+    assert slots.acquire(blocking=False)  # the only slot: nothing else is decrypting
+    try:
+        decryption = services._Decryption(row, entrant.content_key)
+        thread = decryption._thread
+        assert thread is not None
+        thread.join(timeout=0.5)  # long enough for a 64 KiB bid to be decrypted, were it not waiting
+        assert thread.is_alive()
+        assert _opened_staged() == []
+    finally:
+        slots.release()
+    outcome = decryption.finish(entrant.principal)
+    assert outcome.ok and outcome.figures is not None
+    assert outcome.figures["price_fen"] == entrant.price_fen
+    assert _opened_staged() == []
