@@ -234,19 +234,53 @@ def _render(message: Text, language: str = "zh-hans") -> str:
 # --- loading and checks ---------------------------------------------------------------------------
 
 
+#: Per model and database vendor: the attribute names, the quoted columns and each column's
+#: converters (as the ORM's compiler would apply them), worked out once.
+_loaders: dict[tuple[type[Any], str], tuple[list[str], str, list[list[tuple[Any, Any]]]]] = {}
+
+
+def _loader(model: type[Any]) -> tuple[list[str], str, list[list[tuple[Any, Any]]]]:
+    key = (model, connection.vendor)
+    loader = _loaders.get(key)
+    if loader is None:
+        quote = connection.ops.quote_name
+        fields = model._meta.concrete_fields
+        converters = []
+        for field in fields:
+            column = field.get_col(model._meta.db_table)
+            found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+            converters.append([(convert, column) for convert in found])
+        loader = _loaders[key] = (
+            [field.attname for field in fields],
+            ", ".join(quote(field.column) for field in fields),
+            converters,
+        )
+    return loader
+
+
 def _one(model: type[Any], column: str, value: int, *, lock: str = "") -> Any:
-    """The row of ``model`` whose ``column`` is ``value`` (or None), in one raw query: the hot
-    paths of the opening (a key release) run many small queries, and compiling each through the
-    ORM cost more than the database's answer. ``lock``: ``"update"`` or ``"share"`` (PostgreSQL
-    row locks for the current transaction; SQLite serialises writers by itself)."""
+    """The row of ``model`` whose ``column`` is ``value`` (or None), in one query built once per
+    model: the hot paths of the opening (a key release) run many small queries, and compiling
+    each through the ORM cost more than the database's answer. The values go through the same
+    converters the ORM applies. ``lock``: ``"update"`` or ``"share"`` (PostgreSQL row locks for
+    the current transaction; SQLite serialises writers by itself)."""
+    names, columns, converters = _loader(model)
     quote = connection.ops.quote_name
     suffix = ""
     if lock and connection.features.has_select_for_update:
         suffix = " FOR UPDATE" if lock == "update" else " FOR SHARE"
     table = quote(model._meta.db_table)
-    query = f"SELECT * FROM {table} WHERE {quote(column)} = %s{suffix}"  # noqa: S608 (names from our models)
-    found = list(model.objects.raw(query, [value]))
-    return found[0] if found else None
+    query = f"SELECT {columns} FROM {table} WHERE {quote(column)} = %s{suffix}"  # noqa: S608 (names from our models)
+    with connection.cursor() as cursor:
+        cursor.execute(query, [value])
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    values = list(found)
+    for index, field_converters in enumerate(converters):
+        for convert, expression in field_converters:
+            values[index] = convert(values[index], expression, connection)
+    return model.from_db(connection.alias, names, values)
 
 
 def _lock(session_id: int, *, share: bool = False) -> OpeningSession:
