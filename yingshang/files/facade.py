@@ -27,6 +27,7 @@ __all__ = [
     "document_for",
     "may_view",
     "metadata_of",
+    "open_content",
     "open_document",
     "open_staged",
     "register_purpose",
@@ -70,6 +71,14 @@ def metadata_of(document_id: int) -> Mapping[str, Any]:
 def open_document(document_id: int) -> IO[bytes]:
     """The stored bytes, opened for reading; the caller closes the handle."""
     return services.open_content(selectors.document_by_id(document_id))
+
+
+def open_content(sha256: str) -> IO[bytes]:
+    """The stored bytes whose SHA-256 is ``sha256`` (content is stored under its hash), opened for
+    reading without a database read; ``NotFound`` when no such content is stored. For a caller
+    that holds the hash from its own record (a bid's receipt) and checks what it reads against
+    it; the caller closes the handle."""
+    return services.open_stored(sha256)
 
 
 def register_purpose(purpose: UploadPurpose) -> UploadPurpose:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -32,7 +33,7 @@ from yingshang.files.models import Blob, Document
 from yingshang.files.permissions import policy
 from yingshang.files.rules import PURPOSES, ArchiveLimits, UploadPurpose
 from yingshang.kernel import clock
-from yingshang.kernel.errors import Conflict, InvalidInput, TooLarge, UnsupportedMediaType
+from yingshang.kernel.errors import Conflict, InvalidInput, NotFound, TooLarge, UnsupportedMediaType
 from yingshang.kernel.policy import Principal
 from yingshang.kernel.text import Text
 
@@ -280,6 +281,19 @@ def _store_checked(
     finally:
         spooled.discard()
     return as_ref(document)
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def open_stored(sha256: str) -> IO[bytes]:
+    """The stored bytes under ``sha256`` (``NotFound`` when there are none)."""
+    if not _SHA256.fullmatch(sha256):
+        raise NotFound()
+    try:
+        return storage().open(storage_key(sha256), "rb")
+    except FileNotFoundError:
+        raise NotFound() from None
 
 
 def open_content(document: Document) -> IO[bytes]:

@@ -18,7 +18,7 @@ from yingshang.files.tests import samples
 from yingshang.files.tests.conftest import leftovers, stored_objects
 from yingshang.identity.testing import make_organisation
 from yingshang.kernel import clock
-from yingshang.kernel.errors import InvalidInput, TooLarge, UnsupportedMediaType
+from yingshang.kernel.errors import InvalidInput, NotFound, TooLarge, UnsupportedMediaType
 from yingshang.kernel.policy import Principal
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +61,16 @@ def test_a_document_is_stored_under_its_hash_with_its_record(media, uploader, or
     with facade.open_document(ref.id) as handle:
         assert handle.read() == data
     assert facade.metadata_of(ref.id)["author"] == "张三"
+
+
+def test_content_is_opened_by_its_hash_and_an_unknown_or_malformed_hash_is_not_found(media, uploader):
+    data = samples.pdf_bytes(author="张三")
+    ref = store(uploader, data)
+    with facade.open_content(ref.sha256) as handle:
+        assert handle.read() == data
+    for sha256 in (hashlib.sha256(b"never stored").hexdigest(), "../../etc/passwd", ref.sha256.upper()):
+        with pytest.raises(NotFound):
+            facade.open_content(sha256)
 
 
 def test_the_same_content_twice_is_one_blob_and_two_documents(media, uploader):

@@ -1158,20 +1158,20 @@ class _Decryption:
         self.error: envelope.EnvelopeError | None = None
         self.stored_sha = ""
         self.writer: _HashingThread | None = None
-        self._thread: threading.Thread | None = None
-        try:
-            stored = files.open_document(row.document_id)  # the database is read on this thread
-        except (OSError, NotFound) as exc:
-            self.failure = _storage_unreadable(exc)
-            return
-        self._thread = threading.Thread(
-            target=self._stream, args=(stored, key), name="opening-decryption", daemon=True
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._stream, args=(key,), name="opening-decryption", daemon=True
         )
         self._thread.start()
 
-    def _stream(self, stored: IO[bytes], key: bytes) -> None:
+    def _stream(self, key: bytes) -> None:
         try:
-            with _stream_slots(), stored, files.write_staged(self.staging_id, direct=True) as spool:
+            with (
+                _stream_slots(),
+                # Found by the receipt's hash (content is stored under its hash): no database read
+                # on this thread; what is read is checked against that hash all the same.
+                files.open_content(self.row.envelope_sha256) as stored,
+                files.write_staged(self.staging_id, direct=True) as spool,
+            ):
                 reader = HashingReader(stored)
                 writer = self.writer = _HashingThread(spool, name="opening-writer", marks=True)
                 try:
@@ -1190,7 +1190,7 @@ class _Decryption:
                     writer.close()
                 reader.drain()
             self.stored_sha = reader.digest.hexdigest()
-        except OSError as exc:
+        except (OSError, NotFound) as exc:
             self.failure = _storage_unreadable(exc)
         except BaseException as exc:  # anything else: the platform's failure, never a lost thread
             logger.exception("opening: decrypting bid %s failed", self.row.bid_id)

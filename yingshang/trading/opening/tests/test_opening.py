@@ -373,6 +373,28 @@ def test_a_stored_copy_damaged_on_the_platform_counts_as_withdrawn(hall):
     assert row.evidence["stored_sha256"] != row.envelope_sha256
 
 
+def test_a_stored_copy_missing_on_the_platform_counts_as_withdrawn(hall):
+    from yingshang.files import facade as files
+
+    session = _decrypting(hall, 3)
+    row = OpeningBid.objects.get(bid_id=hall.entrants[0].bid_id)
+    with files.open_document(row.document_id) as stored:
+        path = stored.name
+    os.unlink(path)  # lost from storage after the receipt was given
+    answer = _release(hall, 0)
+    assert answer.json()["decryption"] == "failed"
+    for who in (1, 2):
+        _release(hall, who)
+    services.close_window(session_id=session.pk, principal=hall.cast.agency)
+    row.refresh_from_db()
+    assert (row.cause, row.classification, row.reason_code) == (
+        states.CAUSE_PLATFORM,
+        states.WITHDRAWN,
+        "storage_unreadable",
+    )
+    assert _opened_staged() == []
+
+
 # --- T7: fewer than three bids --------------------------------------------------------------------
 
 
