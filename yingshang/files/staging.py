@@ -20,7 +20,6 @@ shared by every web process of the site (a shared volume when the web tier is sc
 from __future__ import annotations
 
 import errno
-import fcntl
 import io
 import mmap
 import os
@@ -176,6 +175,8 @@ class DirectWriter(io.RawIOBase):
                     if exc.errno != errno.EINVAL or not self._direct:
                         raise
                     self._direct = False
+                    import fcntl  # only where direct I/O exists (not on Windows)
+
                     fcntl.fcntl(self._fd, fcntl.F_SETFL, fcntl.fcntl(self._fd, fcntl.F_GETFL) & ~_O_DIRECT)
         finally:
             view.release()
