@@ -350,43 +350,39 @@ def test_a_package_laid_out_by_another_tool_is_stored_rewritten_without_raw_feat
     assert not any(entrant.mac.encode() in c or b"CPU-SERIAL" in c for c in contents.values())
 
 
-def test_a_stored_copy_damaged_on_the_platform_counts_as_withdrawn(hall):
-    from yingshang.files import facade as files
-
+def _stored_copy_changed(hall: Hall, change) -> OpeningBid:
+    """The first bidder's stored envelope changed on the platform by ``change(path)`` after its
+    receipt; then every bidder releases its key and the window closes. The first row, refreshed."""
     session = _decrypting(hall, 3)
     row = OpeningBid.objects.get(bid_id=hall.entrants[0].bid_id)
     with files.open_document(row.document_id) as stored:
         path = stored.name
-    os.chmod(path, 0o600)
-    with open(path, "r+b") as handle:
-        handle.seek(-40, os.SEEK_END)
-        byte = handle.read(1)
-        handle.seek(-40, os.SEEK_END)
-        handle.write(bytes([byte[0] ^ 0xFF]))
+    change(path)
     answer = _release(hall, 0)
     assert answer.json()["decryption"] == "failed"
     for who in (1, 2):
         _release(hall, who)
     services.close_window(session_id=session.pk, principal=hall.cast.agency)
     row.refresh_from_db()
+    return row
+
+
+def test_a_stored_copy_damaged_on_the_platform_counts_as_withdrawn(hall):
+    def flip_a_byte(path: str) -> None:
+        os.chmod(path, 0o600)
+        with open(path, "r+b") as handle:
+            handle.seek(-40, os.SEEK_END)
+            byte = handle.read(1)
+            handle.seek(-40, os.SEEK_END)
+            handle.write(bytes([byte[0] ^ 0xFF]))
+
+    row = _stored_copy_changed(hall, flip_a_byte)
     assert (row.cause, row.classification) == (states.CAUSE_PLATFORM, states.WITHDRAWN)
     assert row.evidence["stored_sha256"] != row.envelope_sha256
 
 
 def test_a_stored_copy_missing_on_the_platform_counts_as_withdrawn(hall):
-    from yingshang.files import facade as files
-
-    session = _decrypting(hall, 3)
-    row = OpeningBid.objects.get(bid_id=hall.entrants[0].bid_id)
-    with files.open_document(row.document_id) as stored:
-        path = stored.name
-    os.unlink(path)  # lost from storage after the receipt was given
-    answer = _release(hall, 0)
-    assert answer.json()["decryption"] == "failed"
-    for who in (1, 2):
-        _release(hall, who)
-    services.close_window(session_id=session.pk, principal=hall.cast.agency)
-    row.refresh_from_db()
+    row = _stored_copy_changed(hall, os.unlink)  # lost from storage after the receipt was given
     assert (row.cause, row.classification, row.reason_code) == (
         states.CAUSE_PLATFORM,
         states.WITHDRAWN,
