@@ -34,6 +34,7 @@ from pathlib import Path
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from yingshang import envelope
+from yingshang.bidder.files import record_hash
 from yingshang.identity import certificate_services, services as identity
 from yingshang.identity.testing import make_organisation, make_user
 from yingshang.kernel import clock
@@ -67,6 +68,7 @@ for n, size in enumerate(spec["sizes"]):
             signer_key=signing.private_key, signer_chain=signing.chain,
             recipient_certificate=encryption.der,
         )
+    record_hash(path, result.envelope_sha256)  # as the bidder tool's seal does
     bidders.append({"token": token, "path": str(path), "sha256": result.envelope_sha256,
                     "size": result.size, "uscc": organisation.uscc})
 print(json.dumps({"tender_id": tender.pk, "lot_id": lot_id, "deadline": tender.bid_deadline.isoformat(),

@@ -29,7 +29,7 @@ import httpx
 
 from yingshang.bidder import TOOL_NAME, __version__
 from yingshang.bidder.errors import BidderError, InputError, ServerRefused, ServerUnavailable
-from yingshang.bidder.files import read_json, sha256_file, write_json
+from yingshang.bidder.files import file_sha256, forget_hash, read_json, write_json
 from yingshang.bidder.progress import Progress
 
 BIDS = "/api/v1/trading/bids"
@@ -287,7 +287,34 @@ class BidderClient:
         """
         path = Path(path)
         state_path = state_path or path.with_name(path.name + ".upload.json")
-        sha256, size = sha256_file(path)
+        sha256, size = file_sha256(path)  # the hash recorded when it was sealed, if unchanged since
+        try:
+            return self._upload(
+                path,
+                sha256,
+                size,
+                tender_id=tender_id,
+                lot_id=lot_id,
+                state_path=state_path,
+                progress=progress,
+            )
+        except ServerRefused:
+            # Should the hash have come from a stale record (the file changed unseen), the next run
+            # reads the file again; a sound record costs one more read, nothing else.
+            forget_hash(path)
+            raise
+
+    def _upload(
+        self,
+        path: Path,
+        sha256: str,
+        size: int,
+        *,
+        tender_id: int,
+        lot_id: int,
+        state_path: Path,
+        progress: Progress | None,
+    ) -> UploadResult:
         key = idempotency_key(sha256, tender_id, lot_id)
         state = _load_state(state_path, sha256=sha256, tender_id=tender_id, lot_id=lot_id)
         if state is not None:

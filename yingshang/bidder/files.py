@@ -99,3 +99,62 @@ def sha256_file(path: Path) -> tuple[str, int]:
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}", code="unreadable") from exc
     return digest.hexdigest(), size
+
+
+# --- hash records: a file's SHA-256 remembered beside it ------------------------------------------
+
+HASH_RECORD_FORMAT = "yingshang-hash-record/1"
+_HEX64 = frozenset("0123456789abcdef")
+
+
+def hash_record_path(path: Path) -> Path:
+    return Path(path).with_name(Path(path).name + ".sha256.json")
+
+
+def _identity(path: Path) -> dict[str, int]:
+    """What tells this very file as it is now: any write changes its change time (``ctime``), which
+    no user can set back, and replacing it changes its inode."""
+    status = os.stat(path)
+    return {
+        "size": status.st_size,
+        "device": status.st_dev,
+        "inode": status.st_ino,
+        "mtime_ns": status.st_mtime_ns,
+        "ctime_ns": status.st_ctime_ns,
+    }
+
+
+def record_hash(path: Path, sha256: str) -> None:
+    """Remember ``path``'s SHA-256 (computed while it was written) in ``<path>.sha256.json``, with
+    the file's identity, so that ``file_sha256`` need not read a large file again. Best effort: a
+    record that cannot be written only means the file is read again."""
+    with contextlib.suppress(InputError, OSError):
+        write_json(
+            hash_record_path(path), {"format": HASH_RECORD_FORMAT, "sha256": sha256, **_identity(path)}
+        )
+
+
+def forget_hash(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        hash_record_path(path).unlink()
+
+
+def file_sha256(path: Path) -> tuple[str, int]:
+    """The SHA-256 (hex) and size of a file: from its hash record while the file is the one recorded
+    (same size, device, inode, modification and change times), otherwise read (``sha256_file``).
+    The server checks the hash of what it receives all the same."""
+    try:
+        record = json.loads(hash_record_path(path).read_bytes())
+        identity = _identity(path)
+    except (OSError, ValueError):
+        return sha256_file(path)
+    sha256 = record.get("sha256") if isinstance(record, dict) else None
+    if (
+        isinstance(sha256, str)
+        and len(sha256) == 64
+        and set(sha256) <= _HEX64
+        and record.get("format") == HASH_RECORD_FORMAT
+        and all(record.get(name) == value for name, value in identity.items())
+    ):
+        return sha256, identity["size"]
+    return sha256_file(path)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from yingshang.bidder.errors import InputError, VerificationError
-from yingshang.bidder.files import atomic_output, read_bytes, read_json, write_json
+from yingshang.bidder.files import atomic_output, read_bytes, read_json, record_hash, write_json
 from yingshang.bidder.packing import read_manifest
 from yingshang.envelope import EnvelopeError, Header, PrivateKey, load_private_key, read_header, seal
 from yingshang.envelope import check_content_key as _check_content_key
@@ -121,6 +121,8 @@ def seal_package(
         write_json(
             key_path, key_file_json(result.content_key, result.header, result.envelope_sha256), secret=True
         )
+    # ``submit`` then need not read the envelope again to learn its hash (a large bid, at the deadline).
+    record_hash(output, result.envelope_sha256)
     return SealOutcome(
         envelope=output,
         key_file=key_path,

@@ -11,6 +11,7 @@ import pytest
 
 from yingshang.bidder import sealing
 from yingshang.bidder.errors import InputError, VerificationError
+from yingshang.bidder.files import file_sha256
 from yingshang.bidder.packing import OpeningSheet, pack
 from yingshang.bidder.tests.conftest import USCC, Credentials, write_credentials
 from yingshang.bidder.tests.documents import make_pdf
@@ -68,10 +69,12 @@ def test_seal_round_trip(tmp_path: Path, vendor: Vendor, algorithm: str) -> None
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "bid.env",
         "bid.env.key",
+        "bid.env.sha256.json",  # the envelope's hash, so that submit need not read it again
         "bid.pdf",
         "bid.zip",
         "pki",
     ]
+    assert file_sha256(outcome.envelope) == (outcome.envelope_sha256, outcome.envelope.stat().st_size)
 
 
 def test_seal_with_custodians(tmp_path: Path, credentials: Credentials, vendor: Vendor) -> None:

@@ -164,3 +164,27 @@ def test_server_errors_on_create_are_retried(tmp_path: Path, platform: StubPlatf
         result = bidder.upload(envelope(tmp_path), tender_id=1, lot_id=1)
         assert len(bidder.delays) == 2  # type: ignore[attr-defined]
     assert result.sent_bytes == SIZE and len(platform.uploads) == 1
+
+
+def test_the_hash_recorded_at_sealing_is_used_and_a_stale_one_is_forgotten_when_refused(
+    tmp_path: Path, platform: StubPlatform
+) -> None:
+    from yingshang.bidder.files import hash_record_path, record_hash
+
+    path = envelope(tmp_path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    stale = hashlib.sha256(b"what the file held when it was sealed").hexdigest()
+    record_hash(path, stale)  # as if the file had changed since, unseen (the same size and times)
+    with client(platform) as bidder, pytest.raises(ServerRefused) as refused:
+        bidder.upload(path, tender_id=12, lot_id=3)
+    assert refused.value.code == "hash_mismatch"
+    assert platform.post_keys[0] == idempotency_key(stale, 12, 3)  # the recorded hash was used
+    assert not hash_record_path(path).exists()  # forgotten: the next run reads the file
+    with client(platform) as bidder:
+        result = bidder.upload(path, tender_id=12, lot_id=3)
+    assert result.sha256 == digest and stored_of(platform, digest) == path.read_bytes()
+
+
+def stored_of(platform: StubPlatform, sha256: str) -> bytes:
+    (upload,) = [upload for upload in platform.uploads.values() if upload.sha256 == sha256]
+    return bytes(upload.data)
