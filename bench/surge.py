@@ -430,7 +430,9 @@ the upload, while the server waited. The bidder tool's `seal` now records the en
 beside it (`bid.env.sha256.json`, trusted only while the file is the very one recorded; the
 server checks the hash of what it receives all the same), so `submit` starts at once; the
 envelopes here are sealed and recorded as the tool does. 100 bidders then gave 80.5 MiB/s
-against 70.1 to 72.4 in three runs earlier that day (ratios 0.40 against 0.36 to 0.39).
+against 70.1 to 72.4 in three runs earlier that day (ratios 0.40 against 0.36 to 0.39); 200
+bidders gave the table above, 0.38 (the previous 200-bidder run, 0.35, was on another host).
+
 """
 
 
