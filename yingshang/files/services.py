@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -35,6 +34,7 @@ from yingshang.files.rules import PURPOSES, ArchiveLimits, UploadPurpose
 from yingshang.kernel import clock
 from yingshang.kernel.errors import Conflict, InvalidInput, NotFound, TooLarge, UnsupportedMediaType
 from yingshang.kernel.policy import Principal
+from yingshang.kernel.streams import is_sha256_hex
 from yingshang.kernel.text import Text
 
 logger = logging.getLogger(__name__)
@@ -283,12 +283,9 @@ def _store_checked(
     return as_ref(document)
 
 
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
 def open_stored(sha256: str) -> IO[bytes]:
     """The stored bytes under ``sha256`` (``NotFound`` when there are none)."""
-    if not _SHA256.fullmatch(sha256):
+    if not is_sha256_hex(sha256):
         raise NotFound()
     try:
         return storage().open(storage_key(sha256), "rb")

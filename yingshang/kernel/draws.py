@@ -28,6 +28,8 @@ from typing import Any
 
 import rfc8785
 
+from yingshang.kernel.streams import is_sha256_hex
+
 __all__ = [
     "FORMAT",
     "MAX_SAFE_INTEGER",
@@ -65,7 +67,6 @@ MAX_SAFE_INTEGER = 2**53 - 1
 #: A beacon or a contribution longer than this is refused (they are hashes and short strings).
 MAX_INPUT_BYTES = 4096
 
-_HEX64 = re.compile(r"[0-9a-f]{64}")
 _PURPOSE = re.compile(r"[a-z][a-z0-9_.]{0,63}")
 
 
@@ -156,7 +157,7 @@ def commitment(secret: bytes, *, purpose: str, eligible: str, parameters: Mappin
     _check_secret(secret)
     if not isinstance(purpose, str) or not _PURPOSE.fullmatch(purpose):
         raise ValueError(f"purpose must match {_PURPOSE.pattern}, got {purpose!r}")
-    if not isinstance(eligible, str) or not _HEX64.fullmatch(eligible):
+    if not is_sha256_hex(eligible):
         raise ValueError("eligible must be an eligible_digest (64 lower-case hex digits)")
     if not isinstance(parameters, Mapping):
         raise TypeError("parameters must be a JSON object")

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import IO
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def is_sha256_hex(value: object) -> bool:
+    """``value`` is a SHA-256 as the platform writes it: exactly 64 lower-case hex digits."""
+    return isinstance(value, str) and _SHA256_HEX.fullmatch(value) is not None
 
 
 class HashingReader:

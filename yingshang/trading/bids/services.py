@@ -46,7 +46,7 @@ from yingshang.kernel.errors import Conflict, InvalidInput, NotFound, Permission
 from yingshang.kernel.events import publish
 from yingshang.kernel.policy import Principal
 from yingshang.kernel.statutory import SHANGHAI
-from yingshang.kernel.streams import HashingReader
+from yingshang.kernel.streams import HashingReader, is_sha256_hex
 from yingshang.kernel.text import Text
 from yingshang.ledger import facade as ledger
 from yingshang.ledger.contracts import Visibility
@@ -70,7 +70,6 @@ __all__ = [
 
 MIB = 1024 * 1024
 _KEY = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def chunk_size() -> int:
@@ -207,7 +206,7 @@ def start_upload(
             code="bad_idempotency_key",
         )
     sha256 = (sha256 or "").lower()
-    if not _HEX64.match(sha256):
+    if not is_sha256_hex(sha256):
         raise InvalidInput(
             Text(zh="sha256 须为 64 位十六进制数。", en="sha256 must be 64 hexadecimal digits."),
             code="bad_sha256",

@@ -121,3 +121,19 @@ def test_the_projects_facade_reads_deadline_and_ocid_in_plain_queries(world):
         projects.bid_deadline_of(tender.pk + 1000)
     with pytest.raises(NotFound):
         projects.tender_ocid(tender.pk + 1000)
+
+
+@pytest.mark.parametrize("sha256", ["ab" * 31, "ab" * 32 + "\n", "zz" * 32, "ab" * 33])
+def test_a_declared_hash_that_is_not_64_hex_digits_is_refused(world, sha256: str) -> None:
+    from yingshang.kernel.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as refused:
+        services.start_upload(
+            principal=world["principal"],
+            tender_id=world["tender"].pk,
+            lot_id=world["lot_id"],
+            idempotency_key=f"test-{uuid.uuid4().hex}",
+            size=len(world["data"]),
+            sha256=sha256,
+        )
+    assert refused.value.code == "bad_sha256"
